@@ -1,0 +1,71 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+
+from .http import ratelimit_ip_key
+
+LOGIN_AT_KEY = "sportello_login_at"
+UNLIMITED_PATHS = ("/healthz", "/static/")
+
+
+class RequestRateLimitMiddleware:
+    """A ceiling on requests per client address, counted in the shared cache, so it holds
+    across every app server. Finer limits (login, linking) sit on their own views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rate = settings.RATE_LIMIT_PER_IP
+        if (
+            rate
+            and rate != "0"
+            and not request.path.startswith(UNLIMITED_PATHS)
+            and is_ratelimited(
+                request, group="global", key=ratelimit_ip_key, rate=rate, increment=True
+            )
+        ):
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = "60"
+            return response
+        return self.get_response(request)
+
+
+class SessionLifetimeMiddleware:
+    """Absolute session lifetime (NIST AAL2: 24 h), on top of the 30-minute idle timeout that
+    SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST gives."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            login_at = request.session.get(LOGIN_AT_KEY)
+            now = time.time()
+            if login_at is None:
+                request.session[LOGIN_AT_KEY] = now
+            elif now - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("La sessione è scaduta: accedi di nuovo."))
+        return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """No cache, anywhere, keeps a copy of a page shown to a logged-in person."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
