@@ -9,7 +9,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER core_auditevent_append_only
-    BEFORE UPDATE OR DELETE OR TRUNCATE ON core_auditevent
+    BEFORE UPDATE OR DELETE ON core_auditevent
     FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only();
 """
 DROP = """

@@ -1,0 +1,99 @@
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.urls import reverse
+
+PUBLIC_PAGES = ["home", "contacts", "privacy", "cookies", "accessibility"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_pages_render_in_italian(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="it">' in html
+    assert "Acque e Ambiente del Brenta" in html
+    # footer links on every page
+    for url in ("/contatti/", "/privacy/", "/cookie/", "/accessibilita/"):
+        assert f'href="{url}"' in html
+
+
+def test_home_explains_the_online_services_in_the_guides_words(client, db):
+    html = client.get("/").content.decode()
+    assert "Crea il tuo account per accedere alla sezione Servizi online" in html
+    for area in ("I miei servizi", "Il mio profilo", "Richieste e reclami", "Le mie pratiche"):
+        assert area in html
+    assert ">Accedi<" in html
+
+
+def test_logged_in_header_has_logout_and_name(client, alice):
+    client.force_login(alice)
+    html = client.get("/").content.decode()
+    assert "Alice Rossi" in html
+    assert 'action="/esci/"' in html
+    assert ">Accedi<" not in html
+
+
+def test_branding_comes_from_settings(client, db, settings):
+    settings.UTILITY = {
+        **settings.UTILITY,
+        "name": "Acquedotto di Prova",
+        "primary_color": "#123456",
+    }
+    assert "Acquedotto di Prova" in client.get("/").content.decode()
+    css = client.get("/brand.css")
+    assert css["Content-Type"].startswith("text/css")
+    assert b"--sp-primary:#123456" in css.content
+
+
+def test_brand_css_refuses_anything_but_a_colour(client, db, settings):
+    settings.UTILITY = {**settings.UTILITY, "primary_color": "red;}</style><script>"}
+    assert b"script" not in client.get("/brand.css").content
+
+
+def test_healthz_ok(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_503_when_the_database_does_not_answer(client, db, monkeypatch):
+    class Unreachable:
+        def cursor(self):
+            raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr("core.views.connection", Unreachable())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_404_page_is_italian(client, db):
+    response = client.get("/non-esiste/")
+    assert response.status_code == 404
+    assert "Pagina non trovata" in response.content.decode()
+
+
+@pytest.mark.urls("core.tests.urls")
+def test_500_page_is_italian_without_details(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Servizio momentaneamente non disponibile" in html
+    assert "Traceback" not in html
+    assert "secret detail" not in html
+
+
+@pytest.mark.urls("core.tests.urls")
+def test_400_and_403_pages_are_italian(client, db):
+    assert "Richiesta non valida" in client.get("/bad/").content.decode()
+    assert "Accesso negato" in client.get("/denied/").content.decode()
+
+
+def test_csrf_failure_page_is_italian(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accedi/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Modulo scaduto" in response.content.decode()

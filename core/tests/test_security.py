@@ -1,0 +1,110 @@
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+
+from core import audit
+from core.middleware import LOGIN_AT_KEY
+from core.models import AuditEvent
+
+
+def test_security_headers_on_every_page(client, db):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_anonymous_pages_may_be_cached_but_authenticated_ones_never(client, alice):
+    assert "no-store" not in client.get("/").get("Cache-Control", "")
+    client.force_login(alice)
+    cache_control = client.get("/")["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control
+
+
+def test_session_idle_timeout_is_thirty_minutes():
+    assert django_settings.SESSION_COOKIE_AGE == 30 * 60
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST
+    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+
+
+def test_session_ends_after_24_hours_whatever_the_activity(client, alice):
+    client.force_login(alice)
+    assert "Alice Rossi" in client.get("/").content.decode()
+    session = client.session
+    session[LOGIN_AT_KEY] = time.time() - 24 * 3600 - 1
+    session.save()
+    response = client.get("/")
+    html = response.content.decode()
+    assert "Alice Rossi" not in html
+    assert "La sessione è scaduta" in html
+
+
+def test_login_gives_a_new_session_id(client, alice):
+    client.get("/accedi/")
+    client.session.save()
+    before = client.session.session_key
+    client.post("/accedi/", {"username": "alice", "password": "Alice-demo-2026!"})
+    assert client.session.session_key != before
+    assert client.session[LOGIN_AT_KEY] > time.time() - 60
+
+
+def test_password_hasher_is_argon2(alice):
+    assert alice.password.startswith("argon2")
+
+
+def test_audit_events_cannot_be_changed_or_deleted(db, diana):
+    event = audit.record(actor=diana, action="test.action", note="x")
+    event.action = "other"
+    with pytest.raises(Exception, match="cannot be changed"):
+        event.save()
+    with pytest.raises(Exception, match="cannot be deleted"):
+        event.delete()
+    with pytest.raises(Exception, match="cannot be changed"):
+        AuditEvent.objects.update(action="other")
+    with pytest.raises(Exception, match="cannot be deleted"):
+        AuditEvent.objects.all().delete()
+
+
+def test_database_refuses_audit_changes_on_postgresql(db, diana):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    event = audit.record(actor=diana, action="test.action")
+    for sql in ("UPDATE core_auditevent SET action = 'x'", "DELETE FROM core_auditevent"):
+        with pytest.raises(Exception, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.action"
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sportello.settings",
+        "DEBUG": "0",
+        "PUBLIC_URL": "https://sportello.example.it",
+        "ALLOWED_HOSTS": "sportello.example.it",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SPORTELLO_VAR_DIR": str(tmp_path),
+    }
+    env.pop("SPORTELLO_TESTING", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
