@@ -90,3 +90,16 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+def login_verified(client, user):
+    """Log a user in with two-step verification done, as staff must be."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

@@ -1,23 +1,406 @@
+from captcha.fields import CaptchaField
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from . import validators
+from .passwords import MAX_LENGTH
+
+User = get_user_model()
+format_html_lazy = lazy(format_html, str)
+
+GENERIC_LOGIN_ERROR = _("Nome utente o password non corretti. Controlla i dati e riprova.")
 
 
 class LoginForm(AuthenticationForm):
     """ "Accesso utente" with the guide's labels and one generic message for any failure."""
 
-    error_messages = {
-        "invalid_login": _("Nome utente o password non corretti. Controlla i dati e riprova."),
-        "inactive": _("Nome utente o password non corretti. Controlla i dati e riprova."),
-    }
+    error_messages = {"invalid_login": GENERIC_LOGIN_ERROR, "inactive": GENERIC_LOGIN_ERROR}
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = _("Nome utente")
-        self.fields["username"].help_text = _("Inserisci il tuo nome utente.")
-        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
-        self.fields["password"].label = _("Password")
-        self.fields["password"].help_text = _("Inserisci la password associata al tuo nome utente.")
-        self.fields["password"].widget = forms.PasswordInput(
-            attrs={"autocomplete": "current-password"}
+        username = self.fields["username"]
+        username.label = _("Nome utente")
+        username.help_text = _("Inserisci il tuo nome utente (oppure il tuo indirizzo e-mail).")
+        username.max_length = 254
+        username.widget.attrs.update({"autocomplete": "username", "maxlength": 254})
+        password = self.fields["password"]
+        password.label = _("Password")
+        password.help_text = _("Inserisci la password associata al tuo nome utente.")
+        password.widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+
+
+def _password_field(label, *, new=True):
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=MAX_LENGTH,
+        widget=forms.PasswordInput(
+            attrs={
+                "autocomplete": "new-password" if new else "current-password",
+                "maxlength": MAX_LENGTH,
+            }
+        ),
+    )
+
+
+class NewPasswordMixin:
+    """ "Password" and "Conferma la password", checked against every validator in settings
+    (length, blocklist, resemblance to the profile, strength). The browser's meter
+    (data-password-meter) shows the same strength estimate live."""
+
+    password_user = None
+
+    def _add_password_fields(self):
+        self.fields["password1"] = _password_field(_("Password"))
+        self.fields["password1"].help_text = _(
+            "Almeno 8 caratteri. Una frase di alcune parole è facile da ricordare e difficile "
+            "da indovinare. Non usare il nome utente, il tuo nome o il codice fiscale."
         )
+        self.fields["password1"].widget.attrs["data-password-meter"] = "password-meter"
+        self.fields["password2"] = _password_field(_("Conferma la password"))
+        self.fields["password2"].help_text = _("Scrivi di nuovo la stessa password.")
+
+    def clean_password2(self):
+        first = self.cleaned_data.get("password1")
+        second = self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise ValidationError(_("Le due password non coincidono."), code="password_mismatch")
+        return second
+
+    def _post_clean_password(self):
+        password = self.cleaned_data.get("password1")
+        if password and "password1" not in self.errors:
+            try:
+                password_validation.validate_password(password, self.password_user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+
+
+class IdentityFieldsMixin:
+    """DATI PROFILO WEB and DOCUMENTO DI IDENTITÀ, shared by registration and profile edit."""
+
+    def clean_codice_fiscale(self):
+        value = self.cleaned_data.get("codice_fiscale", "")
+        if not value:
+            return ""
+        company = self.data.get(self.add_prefix("kind")) == User.Kind.COMPANY
+        return validators.clean_codice_fiscale(value, allow_company=company)
+
+    def clean_partita_iva(self):
+        value = self.cleaned_data.get("partita_iva", "")
+        return validators.clean_partita_iva(value) if value else ""
+
+    def clean_phone_landline(self):
+        value = self.cleaned_data.get("phone_landline", "")
+        return validators.clean_landline(value) if value else ""
+
+    def clean_phone_mobile(self):
+        value = self.cleaned_data.get("phone_mobile", "")
+        return validators.clean_mobile(value) if value else ""
+
+    def clean_document_expiry(self):
+        value = self.cleaned_data.get("document_expiry")
+        if value and value < timezone.localdate():
+            raise ValidationError(
+                _("Il documento è scaduto: indica un documento valido."), code="expired"
+            )
+        return value
+
+    def _clean_identity(self, cleaned):
+        kind = cleaned.get("kind")
+        required = {
+            User.Kind.PERSON: ("first_name", "last_name", "codice_fiscale"),
+            User.Kind.COMPANY: ("company_name", "partita_iva"),
+        }.get(kind, ())
+        messages = {
+            "first_name": _("Le persone fisiche devono indicare il nome."),
+            "last_name": _("Le persone fisiche devono indicare il cognome."),
+            "codice_fiscale": _("Le persone fisiche devono indicare il codice fiscale."),
+            "company_name": _("Le persone giuridiche devono indicare la ragione sociale."),
+            "partita_iva": _("Le persone giuridiche devono indicare la partita IVA."),
+        }
+        for field in required:
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, messages[field])
+        if (
+            kind == User.Kind.PERSON
+            and cleaned.get("codice_fiscale", "").isdigit()
+            and "codice_fiscale" not in self.errors
+        ):
+            self.add_error(
+                "codice_fiscale",
+                _("Il codice fiscale di una persona fisica ha 16 caratteri."),
+            )
+        return cleaned
+
+
+IDENTITY_LABELS = {
+    "kind": _("Ti registri come"),
+    "first_name": _("Nome"),
+    "last_name": _("Cognome"),
+    "company_name": _("Ragione sociale"),
+    "codice_fiscale": _("Codice fiscale"),
+    "partita_iva": _("Partita IVA"),
+    "phone_landline": _("Numero di telefono fisso"),
+    "phone_mobile": _("Numero di cellulare"),
+    "document_type": _("Tipo di documento"),
+    "document_number": _("Numero del documento"),
+    "document_expiry": _("Data scadenza documento"),
+    "document_issuer": _("Ente emittente documento"),
+}
+IDENTITY_HELP = {
+    "kind": _(
+        "Le persone fisiche devono fornire almeno Nome, Cognome e Codice fiscale, le aziende "
+        "Ragione sociale e Partita IVA."
+    ),
+    "first_name": _("Obbligatorio per le persone fisiche."),
+    "last_name": _("Obbligatorio per le persone fisiche."),
+    "company_name": _("Obbligatoria per le persone giuridiche (aziende, enti, condomini)."),
+    "codice_fiscale": _(
+        "È necessario fornire almeno uno dei seguenti campi: Codice fiscale / Partita IVA. "
+        "Obbligatorio per le persone fisiche: 16 caratteri."
+    ),
+    "partita_iva": _(
+        'Obbligatoria per le persone giuridiche. Digita tutte le 11 cifre, compresi gli "0".'
+    ),
+    "phone_landline": _("Facoltativo. Esempio: 049 123 4567"),
+    "phone_mobile": _("Facoltativo. Esempio: 347 123 4567"),
+    "document_type": _(
+        "I dati seguenti devono fare riferimento ad un documento valido e servono ad "
+        "identificare chi utilizza il portale."
+    ),
+    "document_expiry": _("esempio: 07/03/2017"),
+}
+IDENTITY_FIELDS = list(IDENTITY_LABELS)
+DOCUMENT_FIELDS = ("document_type", "document_number", "document_expiry", "document_issuer")
+
+
+class IdentityModelForm(IdentityFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = IDENTITY_FIELDS
+        labels = IDENTITY_LABELS
+        help_texts = IDENTITY_HELP
+        widgets = {
+            "kind": forms.RadioSelect,
+            "document_expiry": forms.DateInput(
+                format="%d/%m/%Y",
+                attrs={"inputmode": "numeric", "placeholder": "gg/mm/aaaa", "autocomplete": "off"},
+            ),
+            "codice_fiscale": forms.TextInput(
+                attrs={"autocapitalize": "characters", "spellcheck": "false"}
+            ),
+            "partita_iva": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "phone_landline": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "phone_mobile": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "company_name": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = User.Kind.choices
+        self.fields["document_expiry"].input_formats = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+        self.fields["document_expiry"].error_messages["invalid"] = _(
+            "Scrivi la data nel formato gg/mm/aaaa, per esempio 07/03/2030."
+        )
+        self.fields["document_type"].choices = [("", _("- Selezionare un valore -"))] + list(
+            User.DocumentType.choices
+        )
+        for name in ("first_name", "last_name", "company_name", "codice_fiscale", "partita_iva"):
+            self.fields[name].required = False
+        for name in DOCUMENT_FIELDS:
+            self.fields[name].required = True
+        self.fields["first_name"].max_length = 150
+        self.fields["codice_fiscale"].max_length = 20  # spaces are allowed while typing
+        self.fields["codice_fiscale"].widget.attrs["maxlength"] = 20
+        self.fields["partita_iva"].max_length = 13
+        self.fields["partita_iva"].widget.attrs["maxlength"] = 13
+
+    def clean(self):
+        return self._clean_identity(super().clean())
+
+
+class RegistrationForm(IdentityModelForm):
+    """ "Registrazione utente": every field of the guide, in its order."""
+
+    username = forms.CharField(
+        label=_("Nome utente"),
+        max_length=150,
+        help_text=_(
+            "Scegli un nome utente con cui sarai identificato sul sito. La punteggiatura non è "
+            "ammessa ad eccezione di punti, trattini, apostrofi e underscore."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(
+        label=_("Indirizzo e-mail"),
+        max_length=254,
+        help_text=_(
+            "Inserisci un indirizzo e-mail valido. Riceverai un'e-mail contenente un link con le "
+            "istruzioni per concludere la registrazione. Verifica che il tuo provider di posta "
+            "elettronica non abbia inserito tra la posta indesiderata (spam) l'e-mail di "
+            "benvenuto. L'indirizzo e-mail fornito non sarà pubblicato e verrà utilizzato "
+            "soltanto se desideri ricevere una nuova password o se vuoi ricevere notizie e "
+            "avvisi via e-mail."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    privacy = forms.BooleanField(
+        label=_(
+            "Ho preso visione dell'informativa sui servizi online e acconsento al trattamento "
+            "dei miei dati personali."
+        ),
+        help_text=format_html_lazy(
+            '{} <a href="{}">{}</a>.',
+            _("Prima di registrarsi, la invitiamo a leggere attentamente"),
+            reverse_lazy("privacy"),
+            _("l'informativa sul trattamento dei dati personali"),
+        ),
+        error_messages={
+            "required": _("Per registrarti devi prendere visione dell'informativa privacy.")
+        },
+    )
+    news_consent = forms.BooleanField(
+        label=_("Desidero ricevere notizie e avvisi via e-mail (facoltativo)."),
+        required=False,
+    )
+    captcha = CaptchaField(
+        label=_("Che cosa è scritto nell'immagine?"),
+        help_text=_(
+            "Questa domanda serve a testare se sei un utente reale e prevenire l'invio di spam. "
+            "Inserisci i caratteri che vedi nell'immagine, oppure ascoltali con il link audio."
+        ),
+        error_messages={
+            "invalid": _("I caratteri non corrispondono all'immagine: riprova con quelli nuovi."),
+            "required": _("Inserisci i caratteri che vedi nell'immagine."),
+        },
+    )
+
+    field_order = ["username", "email", *IDENTITY_FIELDS, "privacy", "news_consent", "captcha"]
+
+    class Meta(IdentityModelForm.Meta):
+        pass
+
+    def clean_username(self):
+        return validators.clean_username(self.cleaned_data["username"])
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def _post_clean(self):
+        # The model is not saved from this form (services.register does it, and only
+        # when the username and address are free); skip ModelForm's uniqueness checks,
+        # which would tell a stranger that an account exists.
+        pass
+
+
+class ResendConfirmationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Indirizzo e-mail"),
+        max_length=254,
+        help_text=_("L'indirizzo con cui ti sei registrato."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class InitialPasswordForm(NewPasswordMixin, forms.Form):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_user = user
+        self._add_password_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self._post_clean_password()
+        return cleaned
+
+
+class PasswordResetRequestForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Nome utente o indirizzo e-mail"),
+        max_length=254,
+        help_text=_("Ti invieremo un link per scegliere una nuova password, valido un'ora."),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class ResetPasswordForm(InitialPasswordForm):
+    pass
+
+
+class ChangePasswordForm(NewPasswordMixin, forms.Form):
+    current_password = _password_field(_("Password attuale"), new=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_user = user
+        self._add_password_fields()
+        self.fields["password1"].label = _("Nuova password")
+
+    def clean_current_password(self):
+        value = self.cleaned_data.get("current_password", "")
+        if not self.password_user.check_password(value):
+            raise ValidationError(_("La password attuale non è corretta."), code="wrong_password")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        self._post_clean_password()
+        return cleaned
+
+
+class ProfileForm(IdentityModelForm):
+    """ "Modifica profilo web": the same data and rules as registration."""
+
+    email = forms.EmailField(
+        label=_("Indirizzo e-mail"),
+        max_length=254,
+        help_text=_(
+            "Un indirizzo e-mail valido. Il sistema invierà tutte le e-mail a questo indirizzo. "
+            "Se lo cambi, il nuovo indirizzo vale solo dopo che avrai aperto il link di "
+            "conferma che ti invieremo."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    news_consent = forms.BooleanField(
+        label=_("Desidero ricevere notizie e avvisi via e-mail."), required=False
+    )
+
+    field_order = ["email", *IDENTITY_FIELDS, "news_consent"]
+
+    class Meta(IdentityModelForm.Meta):
+        pass
+
+    def _post_clean(self):
+        # services.update_profile applies the changes; the e-mail change waits for its link.
+        pass
+
+
+class DeleteProfileForm(forms.Form):
+    password = _password_field(_("Password"), new=False)
+    confirm = forms.BooleanField(
+        label=_(
+            "Ho capito: il mio profilo web e i suoi dati saranno eliminati e non potrò recuperarli."
+        ),
+        error_messages={"required": _("Spunta la casella per confermare l'eliminazione.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["password"].help_text = _("Per sicurezza, inserisci la tua password.")
+
+    def clean_password(self):
+        value = self.cleaned_data.get("password", "")
+        if not self.user.check_password(value):
+            raise ValidationError(_("La password non è corretta."), code="wrong_password")
+        return value

@@ -1,47 +1,441 @@
+import csv
+import io
+import time
+
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
 from django_ratelimit.core import is_ratelimited
 
 from core.http import client_ip
 
-from .forms import LoginForm
+from . import selectors, services, two_factor
+from .exports import export_data, export_rows
+from .forms import (
+    ChangePasswordForm,
+    DeleteProfileForm,
+    InitialPasswordForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
+from .services import TokenError
+
+User = get_user_model()
+PENDING_2FA = "sportello_2fa_pending"
+PENDING_2FA_SECONDS = 300
 
 
-def _login_key(group, request):
-    return f"{client_ip(request)}:{request.POST.get('username', '').strip().lower()}"
+def _ip_key(group, request):
+    return client_ip(request)
 
 
-class LoginView(auth_views.LoginView):
-    """ "Accesso utente". Throttled per (address, username) and per address, so that guessing
-    is slow but a stranger elsewhere cannot lock the customer out."""
+def _too_many(request, group, rate):
+    return is_ratelimited(request, group=group, key=_ip_key, rate=rate, increment=True)
 
-    template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        limited = is_ratelimited(
-            request, group="login-pair", key=_login_key, rate="10/15m", increment=True
-        ) or is_ratelimited(
-            request, group="login-ip", key=lambda g, r: client_ip(r), rate="100/h", increment=True
-        )
-        if limited:
-            form = self.get_form()
-            form.errors.clear()
-            return render(
-                request,
-                self.template_name,
-                {"form": form, "throttled": True},
-                status=429,
-            )
-        return super().post(request, *args, **kwargs)
+def _safe_next(request, fallback="home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(fallback)
+
+
+# --- login, two-step verification, logout ----------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+def login(request):
+    """ "Accesso utente". Failures are counted per (username, address) by django-axes;
+    a per-address ceiling on attempts slows guessing across many usernames."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = LoginForm(request, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _too_many(request, "login-ip", "100/h"):
+            return lockout(request)
+        if form.is_valid():
+            user = form.get_user()
+            if two_factor.has_two_factor(user):
+                request.session.cycle_key()
+                request.session[PENDING_2FA] = {
+                    "user": user.pk,
+                    "backend": user.backend,
+                    "at": time.time(),
+                    "next": _safe_next(request),
+                }
+                return redirect("accounts:login_verify")
+            auth_login(request, user)
+            return redirect(_safe_next(request))
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+def lockout(request, credentials=None, *args, **kwargs):
+    """django-axes' answer once a (username, address) pair has failed too often."""
+    return render(
+        request, "accounts/login.html", {"form": LoginForm(request), "throttled": True}, status=429
+    )
+
+
+def login_verify(request):
+    """Second step for profiles with two-step verification: the app's code or a recovery
+    code."""
+    pending = request.session.get(PENDING_2FA)
+    if not pending or time.time() - pending["at"] > PENDING_2FA_SECONDS:
+        request.session.pop(PENDING_2FA, None)
+        messages.info(request, _("Accedi di nuovo: la verifica è scaduta."))
+        return redirect("accounts:login")
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        token = request.POST.get("token", "").replace(" ", "").strip()
+        if _too_many(request, "login-verify", "10/5m"):
+            error = _("Troppi tentativi. Attendi qualche minuto e riprova.")
+        elif (device := match_token(user, token)) is not None:
+            del request.session[PENDING_2FA]
+            user.backend = pending["backend"]
+            auth_login(request, user)
+            otp_login(request, device)
+            return redirect(pending["next"])
+        else:
+            error = _("Il codice non è valido. Controlla l'app e riprova.")
+    return render(
+        request, "accounts/login_verify.html", {"error": error}, status=400 if error else 200
+    )
 
 
 @require_POST
 def logout(request):
-    response = auth_views.LogoutView.as_view(next_page="home")(request)
+    auth_logout(request)
     messages.success(request, _("Sei uscito dall'area riservata."))
+    return redirect("home")
+
+
+# --- registration and confirmation ------------------------------------------------------------
+
+
+def register(request):
+    """ "Registrazione utente" (guide steps 1-7)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST":
+        if _too_many(request, "register", "20/h"):
+            return render(request, "429.html", status=429)
+        if form.is_valid():
+            services.register(data=form.cleaned_data, request=request)
+            return redirect("accounts:register_done")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_done(request):
+    return render(request, "accounts/register_done.html")
+
+
+def confirm(request, token):
+    """The welcome link (guide step 9): a page with "Accedi". Only the POST uses the link,
+    so a mail scanner opening it does not spend it."""
+    try:
+        row = services.inspect_token(token=token, purpose="confirm")
+    except TokenError as error:
+        return render(
+            request,
+            "accounts/link_invalid.html",
+            {"reason": error.reason, "form": ResendConfirmationForm()},
+            status=410 if error.reason != "invalid" else 404,
+        )
+    if request.method == "POST":
+        try:
+            user = services.confirm_registration(token=token, request=request)
+        except TokenError as error:
+            return render(
+                request,
+                "accounts/link_invalid.html",
+                {"reason": error.reason, "form": ResendConfirmationForm()},
+                status=410,
+            )
+        if request.user.is_authenticated:
+            auth_logout(request)
+        auth_login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        return redirect("accounts:set_password")
+    return render(request, "accounts/confirm.html", {"username": row.user.username})
+
+
+def resend_confirmation(request):
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _too_many(request, "resend", "10/h"):
+            services.resend_confirmation(email=form.cleaned_data["email"])
+        return render(request, "accounts/resend_done.html")
+    return render(request, "accounts/resend.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("password1", "password2")
+def set_password(request):
+    """Guide step 10: choose the password and "Salva"."""
+    user = request.user
+    if user.has_usable_password():
+        return redirect("accounts:profile")
+    form = InitialPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.set_initial_password(
+            user=user, password=form.cleaned_data["password1"], request=request
+        )
+        update_session_auth_hash(request, user)
+        return redirect("accounts:welcome")
+    return render(request, "accounts/set_password.html", {"form": form})
+
+
+@login_required
+def welcome(request):
+    return render(request, "accounts/welcome.html")
+
+
+# --- password recovery -----------------------------------------------------------------------
+
+
+def password_reset(request):
+    """ "Richiedi nuova password": the same answer whether or not the profile exists."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _too_many(request, "password-reset", "10/h"):
+            services.request_password_reset(identifier=form.cleaned_data["identifier"])
+        return redirect("accounts:password_reset_done")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_done(request):
+    return render(request, "accounts/password_reset_done.html")
+
+
+@sensitive_post_parameters("password1", "password2")
+def password_reset_confirm(request, token):
+    try:
+        row = services.inspect_token(token=token, purpose="reset")
+    except TokenError as error:
+        return render(request, "accounts/reset_invalid.html", {"reason": error.reason}, status=410)
+    form = ResetPasswordForm(request.POST or None, user=row.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(
+                token=token, password=form.cleaned_data["password1"], request=request
+            )
+        except TokenError as error:
+            return render(
+                request, "accounts/reset_invalid.html", {"reason": error.reason}, status=410
+            )
+        if request.user.is_authenticated:
+            auth_logout(request)
+        messages.success(
+            request, _("La nuova password è stata salvata. Accedi con la nuova password.")
+        )
+        return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
+
+
+# --- "Il mio profilo" --------------------------------------------------------------------------
+
+
+@login_required
+def profile(request):
+    """ "Visualizza profilo"."""
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "profile": request.user,
+            "news_consent": services.news_consent(request.user),
+            "two_factor": two_factor.has_two_factor(request.user),
+        },
+    )
+
+
+@login_required
+def profile_edit(request):
+    """ "Modifica profilo web"."""
+    user = request.user
+    initial = {"news_consent": services.news_consent(user)}
+    form = ProfileForm(request.POST or None, instance=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        email_pending = services.update_profile(user=user, data=data, request=request)
+        services.set_news_consent(user=user, granted=data["news_consent"], request=request)
+        messages.success(request, _("Il profilo web è stato aggiornato."))
+        if email_pending:
+            messages.info(
+                request,
+                _(
+                    "Ti abbiamo inviato un link al nuovo indirizzo e-mail: il cambio vale dopo "
+                    "che lo avrai aperto. Fino ad allora resta valido l'indirizzo attuale."
+                ),
+            )
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+def email_change_confirm(request, token):
+    try:
+        services.inspect_token(token=token, purpose="email_change")
+    except TokenError as error:
+        return render(request, "accounts/email_invalid.html", {"reason": error.reason}, status=410)
+    if request.method == "POST":
+        try:
+            services.confirm_email_change(token=token, request=request)
+        except TokenError as error:
+            return render(
+                request, "accounts/email_invalid.html", {"reason": error.reason}, status=410
+            )
+        messages.success(request, _("Il nuovo indirizzo e-mail è confermato."))
+        return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+    return render(request, "accounts/email_confirm.html")
+
+
+@login_required
+@sensitive_post_parameters("current_password", "password1", "password2")
+def password_change(request):
+    """ "Modifica credenziali di accesso"."""
+    form = ChangePasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.change_password(
+            user=request.user, password=form.cleaned_data["password1"], request=request
+        )
+        update_session_auth_hash(request, request.user)
+        messages.success(
+            request,
+            _("La password è stata modificata. Le altre sessioni aperte sono state chiuse."),
+        )
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def activity(request):
+    user = request.user
+    return render(
+        request,
+        "accounts/activity.html",
+        {
+            "events": selectors.recent_events(user),
+            "sessions": selectors.sessions_of(user),
+            "current_key": request.session.session_key,
+        },
+    )
+
+
+@login_required
+@require_POST
+def end_session(request):
+    key = request.POST.get("session", "")
+    if key == request.session.session_key:
+        raise Http404
+    if not services.end_session(user=request.user, session_key=key, request=request):
+        raise Http404
+    messages.success(request, _("La sessione è stata chiusa."))
+    return redirect("accounts:activity")
+
+
+@login_required
+@require_POST
+def end_other_sessions(request):
+    count = services.end_all_sessions(user=request.user, keep=request.session.session_key)
+    messages.success(request, _("Sessioni chiuse: %(count)d.") % {"count": count})
+    return redirect("accounts:activity")
+
+
+@login_required
+@sensitive_post_parameters("password")
+def delete_profile(request):
+    """ "Elimina profilo"."""
+    form = DeleteProfileForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        auth_logout(request)
+        services.delete_profile(user=user)
+        return redirect("accounts:deleted")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+def deleted(request):
+    return render(request, "accounts/deleted.html")
+
+
+@login_required
+def my_data(request):
+    return render(request, "accounts/my_data.html")
+
+
+@login_required
+def my_data_json(request):
+    response = JsonResponse(export_data(request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="i-miei-dati.json"'
     return response
+
+
+@login_required
+def my_data_csv(request):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["sezione", "numero", "campo", "valore"])
+    writer.writerows(export_rows(request.user))
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="i-miei-dati.csv"'
+    return response
+
+
+# --- two-step verification ---------------------------------------------------------------
+
+
+@login_required
+def two_factor_setup(request):
+    user = request.user
+    if request.method == "POST" and request.POST.get("action") == "disable":
+        if user.is_staff:
+            raise Http404  # mandatory for staff
+        two_factor.disable_two_factor(user=user, request=request)
+        messages.success(request, _("La verifica in due passaggi è stata disattivata."))
+        return redirect("accounts:profile")
+    if request.method == "POST" and request.POST.get("action") == "codes":
+        codes = two_factor.regenerate_recovery_codes(user=user)
+        return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+    error = None
+    if request.method == "POST":
+        token = request.POST.get("token", "").replace(" ", "")
+        codes = two_factor.confirm_totp(user=user, token=token, request=request)
+        if codes is not None:
+            otp_login(request, user.totpdevice_set.get(confirmed=True))
+            return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+        error = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
+    active = two_factor.has_two_factor(user)
+    context = {"active": active, "error": error}
+    if not active:
+        device = two_factor.pending_totp_device(user)
+        context.update(
+            qr=two_factor.qr_data_uri(device),
+            secret=two_factor.secret_for_manual_entry(device),
+        )
+    else:
+        context["remaining"] = two_factor.remaining_recovery_codes(user)
+    return render(request, "accounts/two_factor.html", context, status=400 if error else 200)

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
@@ -69,3 +69,47 @@ class PrivateCacheMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class StaffTwoFactorMiddleware:
+    """Two-step verification is mandatory for staff: until a staff member has verified a
+    code in this session, every page but the set-up, the verification and logout redirects
+    there. Customers who turned it on verify at login (accounts.views.login)."""
+
+    ALLOWED = ("/profilo/due-passaggi/", "/accedi/", "/esci/", "/static/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not user.is_verified()
+            and not request.path.startswith(self.ALLOWED)
+        ):
+            return redirect("accounts:two_factor")
+        return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """Keeps "last seen" of the customer's sessions (shown under Attività) to 5 minutes."""
+
+    EVERY = 300
+    KEY = "sportello_seen_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            if now - request.session.get(self.KEY, 0) > self.EVERY:
+                from accounts.services import touch_session
+
+                request.session[self.KEY] = now
+                touch_session(request=request)
+        return self.get_response(request)

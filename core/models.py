@@ -68,7 +68,9 @@ class AuditEvent(models.Model):
         verbose_name=_("chi"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The log outlives the people in it: deleting a profile must not UPDATE the
+        # append-only table (the PostgreSQL trigger would refuse), so the id stays as is.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -7,6 +7,7 @@ admin.site.site_title = "Sportello"
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("gestione/", admin.site.urls),
 ]
 

@@ -81,9 +81,12 @@ def test_database_refuses_audit_changes_on_postgresql(db, diana):
         pytest.skip("the trigger exists on PostgreSQL only")
     event = audit.record(actor=diana, action="test.action")
     for sql in ("UPDATE core_auditevent SET action = 'x'", "DELETE FROM core_auditevent"):
-        with pytest.raises(Exception, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert AuditEvent.objects.get(pk=event.pk).action == "test.action"
 
 
@@ -108,3 +111,24 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_about_captcha_test_mode(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "PUBLIC_URL": "https://sportello.example.it",
+        "ALLOWED_HOSTS": "sportello.example.it",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SPORTELLO_VAR_DIR": str(tmp_path),
+        "CAPTCHA_TEST_MODE": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
+    )
+    assert "sportello.W001" in result.stdout + result.stderr

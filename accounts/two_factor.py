@@ -1,0 +1,78 @@
+"""Two-step verification with an authenticator app (TOTP, django-otp) and recovery codes.
+
+Optional for customers, mandatory for staff (core.middleware.StaffTwoFactorMiddleware).
+"""
+
+import segno
+from django.db import transaction
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import AccountEvent
+from .services import record_event
+
+RECOVERY_CODES = 10
+
+
+def has_two_factor(user):
+    return user_has_device(user, confirmed=True)
+
+
+def pending_totp_device(user):
+    """The unconfirmed authenticator being set up, created on first call."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+    return device
+
+
+def qr_data_uri(device):
+    """The otpauth:// URL as an SVG QR code in a data: URI (the CSP allows data: images)."""
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+def secret_for_manual_entry(device):
+    import base64
+
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def confirm_totp(*, user, token, request=None):
+    """Turn the pending authenticator on if `token` matches. Returns the new recovery codes,
+    or None when the code is wrong."""
+    device = pending_totp_device(user)
+    if not device.verify_token(token):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        record_event(user=user, kind=AccountEvent.Kind.OTP_ENABLED, request=request)
+    return codes
+
+
+def regenerate_recovery_codes(*, user):
+    with transaction.atomic():
+        return _new_recovery_codes(user)
+
+
+def _new_recovery_codes(user):
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def disable_two_factor(*, user, request=None):
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+        record_event(user=user, kind=AccountEvent.Kind.OTP_DISABLED, request=request)
+
+
+def remaining_recovery_codes(user):
+    return StaticToken.objects.filter(device__user=user).count()
