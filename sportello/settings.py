@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "bootstrap_italia_template",
     "core",
     "accounts",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

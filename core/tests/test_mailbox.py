@@ -2,7 +2,6 @@ import pytest
 from django.test import override_settings
 
 from conftest import login_verified
-
 from core import mail, outbox
 
 

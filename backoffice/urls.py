@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("utenti/", views.users, name="users"),
+    path("utenti/<uuid:uid>/", views.user_detail, name="user"),
+    path("utenti/<uuid:uid>/reinvia-conferma/", views.resend_confirmation, name="resend"),
+    path("utenti/<uuid:uid>/blocca/", views.set_blocked, {"block": True}, name="block"),
+    path("utenti/<uuid:uid>/sblocca/", views.set_blocked, {"block": False}, name="unblock"),
+]

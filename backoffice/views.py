@@ -1,0 +1,89 @@
+"""Staff views over the accounts services. Every view of a customer's data is audited."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from core import audit
+from core.access import staff_required
+
+from .forms import ReasonForm, UserSearchForm
+
+User = get_user_model()
+
+
+@staff_required
+def home(request):
+    return render(request, "backoffice/home.html")
+
+
+@staff_required
+def users(request):
+    form = UserSearchForm(request.GET or None)
+    page_obj = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = account_selectors.search_users(form.cleaned_data["q"])
+        page_obj = Paginator(results, 25).get_page(request.GET.get("pagina"))
+        audit.record(
+            actor=request.user,
+            action="backoffice.search_users",
+            shown=[str(u.uid) for u in page_obj.object_list],
+        )
+    return render(request, "backoffice/users.html", {"form": form, "page_obj": page_obj})
+
+
+def _detail(request, customer, reason_form, status=200):
+    audit.record(actor=request.user, action="backoffice.view_user", obj=customer)
+    return render(
+        request,
+        "backoffice/user_detail.html",
+        {
+            "customer": customer,
+            "consents": account_selectors.consents_of(customer),
+            "events": account_selectors.recent_events(customer, limit=30),
+            "sessions": account_selectors.sessions_of(customer),
+            "reason_form": reason_form,
+        },
+        status=status,
+    )
+
+
+@staff_required
+def user_detail(request, uid):
+    return _detail(request, get_object_or_404(User, uid=uid), ReasonForm())
+
+
+@staff_required
+@require_POST
+def resend_confirmation(request, uid):
+    customer = get_object_or_404(User, uid=uid)
+    if account_services.staff_resend_confirmation(user=customer, actor=request.user):
+        messages.success(request, _("Nuovo link di conferma inviato."))
+    else:
+        messages.info(request, _("Il profilo è già confermato."))
+    return redirect("backoffice:user", uid=uid)
+
+
+@staff_required
+@require_POST
+def set_blocked(request, uid, block):
+    customer = get_object_or_404(User, uid=uid)
+    if customer.is_staff and block:
+        messages.error(request, _("Il personale si gestisce dall'amministrazione."))
+        return redirect("backoffice:user", uid=uid)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, customer, form, status=400)
+    reason = form.cleaned_data["reason"]
+    if block:
+        account_services.block_user(user=customer, actor=request.user, reason=reason)
+        messages.success(request, _("Profilo bloccato. Le sue sessioni sono state chiuse."))
+    else:
+        account_services.unblock_user(user=customer, actor=request.user, reason=reason)
+        messages.success(request, _("Profilo sbloccato."))
+    return redirect("backoffice:user", uid=uid)
