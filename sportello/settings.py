@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "bootstrap_italia_template",
     "core",
     "accounts",
+    "customers",
+    "feeds",
     "backoffice",
 ]
 
