@@ -86,3 +86,16 @@ def send_goodbye(*, user):
         to=user.email,
         context={"user": user, "register_url": _url("accounts:register")},
     )
+
+
+def send_contract_linked(*, to, contract, user):
+    """To the holder's address from the feed: a web profile now sees their contract."""
+    return queue_message(
+        kind="contract_linked",
+        to=to,
+        context={
+            "contract": contract,
+            "username": user.username,
+            "contacts_url": _url("contacts"),
+        },
+    )

@@ -12,6 +12,7 @@ admin.site.site_title = "Sportello"
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("servizi/", include("customers.urls")),
     path("captcha/", include("captcha.urls")),
     path("backoffice/", include("backoffice.urls")),
     path(

@@ -1,0 +1,93 @@
+"""Linking web users to contracts ("Aggancio servizi")."""
+
+from django.db import IntegrityError, transaction
+
+from core import audit, mail
+
+from .models import Contract, ContractLink
+
+# Bump the version whenever the text changes: each link stores the version it was made with.
+DECLARATION_VERSION = "2026-11"
+DECLARATION_TEXT = (
+    "Sono consapevole delle sanzioni penali stabilite dal d.p.r. 445/2000 in caso di "
+    "dichiarazioni mendaci e dichiaro, sotto la mia personale responsabilità, di essere il "
+    "titolare del servizio in oggetto o di essere autorizzato dal titolare alla sua gestione."
+)
+
+
+class LinkOutcome:
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"
+    NO_MATCH = "no_match"
+
+
+def _normalise(value):
+    return (value or "").replace(" ", "").upper()
+
+
+def _identity_matches(contract, *, codice_fiscale, partita_iva):
+    """Domestic contracts: the holder's codice fiscale. Non-domestic: the holder's partita
+    IVA, with the codice fiscale field left empty (the guide's rule)."""
+    holder = contract.holder
+    if contract.use == Contract.Use.DOMESTIC:
+        return bool(codice_fiscale) and codice_fiscale == _normalise(holder.codice_fiscale)
+    return (
+        not codice_fiscale and bool(partita_iva) and partita_iva == _normalise(holder.partita_iva)
+    )
+
+
+def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_iva, ip=None):
+    """Link the contract that the three values identify to `user`.
+
+    Returns (outcome, link). A mismatch never says which value was wrong. Side effects: the
+    link with the declaration's version, time and address; an audit event for every
+    attempt; a notice to the holder's e-mail when someone new links their contract.
+    """
+    from .selectors import find_contract
+
+    contract = find_contract(customer_code=customer_code.strip(), service_code=service_code.strip())
+    matched = contract is not None and _identity_matches(
+        contract,
+        codice_fiscale=_normalise(codice_fiscale),
+        partita_iva=_normalise(partita_iva),
+    )
+    with transaction.atomic():
+        if not matched:
+            audit.record(actor=user, action="customers.link_failed", ip=ip)
+            return LinkOutcome.NO_MATCH, None
+        existing = ContractLink.objects.filter(user=user, contract=contract).first()
+        if existing is not None:
+            return LinkOutcome.ALREADY_LINKED, existing
+        try:
+            with transaction.atomic():
+                link = ContractLink.objects.create(
+                    user=user,
+                    contract=contract,
+                    declaration_version=DECLARATION_VERSION,
+                    ip=ip,
+                )
+        except IntegrityError:  # the same user, twice at once
+            return LinkOutcome.ALREADY_LINKED, ContractLink.objects.get(
+                user=user, contract=contract
+            )
+        audit.record(
+            actor=user, action="customers.link", obj=link, service_code=contract.service_code
+        )
+        holder_email = contract.holder.email
+        if holder_email and holder_email.lower() != (user.email or "").lower():
+            mail.send_contract_linked(to=holder_email, contract=contract, user=user)
+    return LinkOutcome.LINKED, link
+
+
+def unlink_contract(*, link, actor, reason=""):
+    """Remove a link: by its user ("I miei servizi") or by staff, with a reason. Audited."""
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="customers.unlink" if actor == link.user else "customers.staff_unlink",
+            obj=link,
+            service_code=link.contract.service_code,
+            user=str(link.user.uid),
+            reason=reason,
+        )
+        link.delete()

@@ -1,0 +1,128 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
+
+from core.http import client_ip
+
+from . import selectors, services
+from .forms import LinkForm, ServicesFilterForm
+from .services import LinkOutcome
+
+# Failed linking attempts per web user and per address: the codes are guessable.
+LINK_FAILURES = "5/h"
+
+
+def _user_key(group, request):
+    return str(request.user.pk)
+
+
+def _ip_key(group, request):
+    return client_ip(request)
+
+
+def _link_blocked(request):
+    """True once the user or the address has used up its failed attempts."""
+    for group, key in (("link-user", _user_key), ("link-ip", _ip_key)):
+        usage = get_usage(request, group=group, key=key, rate=LINK_FAILURES, increment=False)
+        if usage is not None and usage["count"] >= usage["limit"]:
+            return True
+    return False
+
+
+def _count_failure(request):
+    for group, key in (("link-user", _user_key), ("link-ip", _ip_key)):
+        get_usage(request, group=group, key=key, rate=LINK_FAILURES, increment=True)
+
+
+@login_required
+def services_list(request):
+    """ "I miei servizi": the linked contracts, grouped by holder, searchable and paged."""
+    form = ServicesFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    links = selectors.links_for_user(
+        request.user,
+        q=filters.get("q", ""),
+        service=filters.get("service", ""),
+        status=filters.get("status", ""),
+    )
+    page_obj = Paginator(links, 25).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "customers/services.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "filtered": any(filters.values()),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def link(request):
+    """ "Aggancio servizi"."""
+    form = LinkForm(request.POST or None)
+    if request.method == "POST":
+        if _link_blocked(request):
+            form.is_valid()
+            return render(
+                request, "customers/link.html", {"form": form, "blocked": True}, status=429
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            outcome, link = services.link_contract(
+                user=request.user,
+                customer_code=data["customer_code"],
+                service_code=data["service_code"],
+                codice_fiscale=data["codice_fiscale"],
+                partita_iva=data["partita_iva"],
+                ip=client_ip(request) or None,
+            )
+            if outcome == LinkOutcome.LINKED:
+                messages.success(
+                    request,
+                    _("Il servizio %(code)s è stato collegato al tuo profilo.")
+                    % {"code": link.contract.service_code},
+                )
+                return redirect("customers:services")
+            if outcome == LinkOutcome.ALREADY_LINKED:
+                messages.info(
+                    request,
+                    _("Il servizio %(code)s è già collegato al tuo profilo.")
+                    % {"code": link.contract.service_code},
+                )
+                return redirect("customers:services")
+            _count_failure(request)
+            form.add_error(
+                None,
+                _(
+                    "I dati inseriti non corrispondono a un servizio. Controlla Codice cliente, "
+                    "Codice servizio e Codice fiscale o Partita IVA sulla bolletta e riprova."
+                ),
+            )
+    return render(request, "customers/link.html", {"form": form})
+
+
+@login_required
+def contract(request, uid):
+    """ "Apri": the contract's page."""
+    link = selectors.get_link_for_user(request.user, uid)
+    return render(request, "customers/contract.html", {"link": link, "contract": link.contract})
+
+
+@login_required
+@require_POST
+def unlink(request, uid):
+    link = selectors.get_link_for_user(request.user, uid)
+    code = link.contract.service_code
+    services.unlink_contract(link=link, actor=request.user)
+    messages.success(
+        request, _("Il servizio %(code)s non è più collegato al tuo profilo.") % {"code": code}
+    )
+    return redirect("customers:services")
