@@ -10,4 +10,11 @@ urlpatterns = [
     path("utenti/<uuid:uid>/reinvia-conferma/", views.resend_confirmation, name="resend"),
     path("utenti/<uuid:uid>/blocca/", views.set_blocked, {"block": True}, name="block"),
     path("utenti/<uuid:uid>/sblocca/", views.set_blocked, {"block": False}, name="unblock"),
+    path("intestatari/", views.holders, name="holders"),
+    path("utenze/<str:service_code>/", views.contract, name="contract"),
+    path(
+        "utenze/<str:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",
+        views.contract_unlink,
+        name="contract_unlink",
+    ),
 ]

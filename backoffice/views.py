@@ -11,6 +11,9 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from core import audit
 from core.access import staff_required
+from customers import selectors as customer_selectors
+from customers import services as customer_services
+from customers.forms import UnlinkReasonForm
 
 from .forms import ReasonForm, UserSearchForm
 
@@ -87,3 +90,62 @@ def set_blocked(request, uid, block):
         account_services.unblock_user(user=customer, actor=request.user, reason=reason)
         messages.success(request, _("Profilo sbloccato."))
     return redirect("backoffice:user", uid=uid)
+
+
+# --- holders and contracts -----------------------------------------------------------------
+
+
+@staff_required
+def holders(request):
+    form = UserSearchForm(request.GET or None)
+    form.fields["q"].label = _("Cerca intestatari e utenze")
+    form.fields["q"].help_text = _(
+        "Codice cliente, codice servizio, codice fiscale, partita IVA, cognome o ragione sociale."
+    )
+    page_obj = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = customer_selectors.search_holders(form.cleaned_data["q"]).prefetch_related(
+            "contracts"
+        )
+        page_obj = Paginator(results, 25).get_page(request.GET.get("pagina"))
+        audit.record(
+            actor=request.user,
+            action="backoffice.search_holders",
+            shown=[h.customer_code for h in page_obj.object_list],
+        )
+    return render(request, "backoffice/holders.html", {"form": form, "page_obj": page_obj})
+
+
+def _contract_page(request, contract, form, status=200):
+    audit.record(actor=request.user, action="backoffice.view_contract", obj=contract)
+    return render(
+        request,
+        "backoffice/contract.html",
+        {
+            "contract": contract,
+            "links": customer_selectors.links_of_contract(contract),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@staff_required
+def contract(request, service_code):
+    contract = customer_selectors.get_contract(service_code)
+    return _contract_page(request, contract, UnlinkReasonForm())
+
+
+@staff_required
+@require_POST
+def contract_unlink(request, service_code, link_uid):
+    contract = customer_selectors.get_contract(service_code)
+    link = get_object_or_404(contract.links.select_related("user", "contract"), uid=link_uid)
+    form = UnlinkReasonForm(request.POST)
+    if not form.is_valid():
+        return _contract_page(request, contract, form, status=400)
+    customer_services.unlink_contract(
+        link=link, actor=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("Collegamento rimosso."))
+    return redirect("backoffice:contract", service_code=service_code)

@@ -1,0 +1,61 @@
+import pytest
+from django.urls import reverse
+
+from conftest import login_verified
+from core.models import AuditEvent
+from customers.models import ContractLink
+from customers.tests.factories import CompanyFactory, ContractFactory, LinkFactory
+
+
+@pytest.fixture
+def staff_client(client, charlie):
+    login_verified(client, charlie)
+    return client
+
+
+@pytest.mark.parametrize("field", ["customer_code", "codice_fiscale", "service_code", "name"])
+def test_find_holders_by_code_tax_code_or_name(staff_client, field):
+    contract = ContractFactory()
+    holder = contract.holder
+    term = {
+        "customer_code": holder.customer_code,
+        "codice_fiscale": holder.codice_fiscale.lower(),
+        "service_code": contract.service_code,
+        "name": "rossi",
+    }[field]
+    html = staff_client.get(reverse("backoffice:holders"), {"q": term}).content.decode()
+    assert holder.customer_code in html
+    assert contract.service_code in html
+    assert AuditEvent.objects.filter(action="backoffice.search_holders").exists()
+
+
+def test_find_company_by_partita_iva(staff_client):
+    company = CompanyFactory()
+    html = staff_client.get(
+        reverse("backoffice:holders"), {"q": company.partita_iva}
+    ).content.decode()
+    assert "Trattoria Al Ponte" in html
+
+
+def test_contract_shows_linked_users_and_unlink_needs_a_reason(staff_client, alice):
+    link = LinkFactory(user=alice)
+    url = reverse("backoffice:contract", args=[link.contract.service_code])
+    html = staff_client.get(url).content.decode()
+    assert "alice" in html
+    assert AuditEvent.objects.filter(action="backoffice.view_contract").exists()
+
+    unlink = reverse("backoffice:contract_unlink", args=[link.contract.service_code, link.uid])
+    response = staff_client.post(unlink, {"reason": ""})
+    assert response.status_code == 400
+    assert ContractLink.objects.exists()
+    staff_client.post(unlink, {"reason": "Richiesta dell'intestatario"})
+    assert not ContractLink.objects.exists()
+    event = AuditEvent.objects.get(action="customers.staff_unlink")
+    assert event.detail["reason"] == "Richiesta dell'intestatario"
+
+
+def test_customers_cannot_reach_contract_back_office(client, alice):
+    link = LinkFactory(user=alice)
+    client.force_login(alice)
+    url = reverse("backoffice:contract", args=[link.contract.service_code])
+    assert client.get(url).status_code == 404
