@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -50,6 +51,21 @@ def _password_field(label, *, new=True):
     )
 
 
+def _in_italian(error):
+    """Django 5.2 reworded MinimumLengthValidator's message and its Italian catalogue still
+    holds the old wording, so that one message would be shown in English."""
+    errors = []
+    for item in error.error_list:
+        if item.code == "password_too_short":
+            item = ValidationError(
+                _("La password è troppo corta: deve avere almeno %(min_length)d caratteri."),
+                code=item.code,
+                params=item.params,
+            )
+        errors.append(item)
+    return ValidationError(errors)
+
+
 class NewPasswordMixin:
     """ "Password" and "Conferma la password", checked against every validator in settings
     (length, blocklist, resemblance to the profile, strength). The browser's meter
@@ -80,7 +96,7 @@ class NewPasswordMixin:
             try:
                 password_validation.validate_password(password, self.password_user)
             except ValidationError as error:
-                self.add_error("password1", error)
+                self.add_error("password1", _in_italian(error))
 
 
 class IdentityFieldsMixin:
@@ -182,6 +198,15 @@ IDENTITY_FIELDS = list(IDENTITY_LABELS)
 DOCUMENT_FIELDS = ("document_type", "document_number", "document_expiry", "document_issuer")
 
 
+def _set_max_length(field, length):
+    """Change a form field's length limit: the attribute alone would leave the model's
+    MaxLengthValidator in place."""
+    field.max_length = length
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(length))
+    field.widget.attrs["maxlength"] = length
+
+
 class IdentityModelForm(IdentityFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
@@ -220,10 +245,10 @@ class IdentityModelForm(IdentityFieldsMixin, forms.ModelForm):
         for name in DOCUMENT_FIELDS:
             self.fields[name].required = True
         self.fields["first_name"].max_length = 150
-        self.fields["codice_fiscale"].max_length = 20  # spaces are allowed while typing
-        self.fields["codice_fiscale"].widget.attrs["maxlength"] = 20
-        self.fields["partita_iva"].max_length = 13
-        self.fields["partita_iva"].widget.attrs["maxlength"] = 13
+        # Spaces (and "IT" before a partita IVA) are allowed while typing; the clean_*
+        # methods store the compact value, which fits the model's columns.
+        _set_max_length(self.fields["codice_fiscale"], 20)
+        _set_max_length(self.fields["partita_iva"], 13)
 
     def clean(self):
         return self._clean_identity(super().clean())
@@ -379,6 +404,12 @@ class ProfileForm(IdentityModelForm):
 
     class Meta(IdentityModelForm.Meta):
         pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "email" is not in Meta.fields (it must not be written by the form), so the
+        # instance's address has to be offered by hand.
+        self.initial.setdefault("email", self.instance.email)
 
     def _post_clean(self):
         # services.update_profile applies the changes; the e-mail change waits for its link.

@@ -117,6 +117,13 @@ def touch_session(*, request):
     )
 
 
+def follow_session(*, old_key, new_key):
+    """The session got a new key (Django cycles it when the password changes): its row
+    follows, so the customer still sees it as "this session" and can end it from elsewhere."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
 def forget_session(*, session_key):
     UserSession.objects.filter(session_key=session_key).delete()
 

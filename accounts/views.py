@@ -33,6 +33,7 @@ from .forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from .passwords import user_inputs
 from .services import TokenError
 
 User = get_user_model()
@@ -46,6 +47,20 @@ def _ip_key(group, request):
 
 def _too_many(request, group, rate):
     return is_ratelimited(request, group=group, key=_ip_key, rate=rate, increment=True)
+
+
+def _keep_session_after_password_change(request, user):
+    """Stay logged in after a new password; the session's new key keeps its UserSession."""
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)
+    services.follow_session(old_key=old_key, new_key=request.session.session_key)
+
+
+def _meter_words(user):
+    """The profile's words the browser's strength meter should treat as guessable, as the
+    server does (accounts.passwords). Not the tax codes: pages never show them whole."""
+    hidden = {user.codice_fiscale, user.partita_iva} - {""}
+    return "|".join(w for w in user_inputs(user) if w not in hidden)
 
 
 def _safe_next(request, fallback="home"):
@@ -204,9 +219,11 @@ def set_password(request):
         services.set_initial_password(
             user=user, password=form.cleaned_data["password1"], request=request
         )
-        update_session_auth_hash(request, user)
+        _keep_session_after_password_change(request, user)
         return redirect("accounts:welcome")
-    return render(request, "accounts/set_password.html", {"form": form})
+    return render(
+        request, "accounts/set_password.html", {"form": form, "user_inputs": _meter_words(user)}
+    )
 
 
 @login_required
@@ -253,7 +270,11 @@ def password_reset_confirm(request, token):
             request, _("La nuova password è stata salvata. Accedi con la nuova password.")
         )
         return redirect("accounts:login")
-    return render(request, "accounts/password_reset_confirm.html", {"form": form})
+    return render(
+        request,
+        "accounts/password_reset_confirm.html",
+        {"form": form, "user_inputs": _meter_words(row.user)},
+    )
 
 
 # --- "Il mio profilo" --------------------------------------------------------------------------
@@ -322,13 +343,17 @@ def password_change(request):
         services.change_password(
             user=request.user, password=form.cleaned_data["password1"], request=request
         )
-        update_session_auth_hash(request, request.user)
+        _keep_session_after_password_change(request, request.user)
         messages.success(
             request,
             _("La password è stata modificata. Le altre sessioni aperte sono state chiuse."),
         )
         return redirect("accounts:profile")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "user_inputs": _meter_words(request.user)},
+    )
 
 
 @login_required

@@ -1,46 +1,227 @@
-from django.core.cache import cache
+import html
+import re
+from datetime import timedelta
 
-GENERIC = "Nome utente o password non corretti"
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import AccountEvent, UserSession
+
+from .factories import UserFactory
+from .helpers import GENERIC_LOGIN_ERROR
+
+ALICE_PASSWORD = "Alice-demo-2026!"
+ATTACKER = "203.0.113.66"
+ELSEWHERE = "198.51.100.20"
+
+
+def login(browser, username, password, **extra):
+    return browser.post("/accedi/", {"username": username, "password": password}, **extra)
+
+
+def errors_of(response):
+    """The alert and field messages of the login page, as text."""
+    content = response.content.decode()
+    blocks = re.findall(r'class="(?:invalid-feedback|alert[^"]*)"[^>]*>(.*?)</(?:div|p)>', content)
+    return [html.unescape(re.sub(r"<[^>]+>", "", block)).strip() for block in blocks]
+
+
+def fail(browser, username, times, **extra):
+    for _ in range(times):
+        response = login(browser, username, "sbagliata", **extra)
+        assert response.status_code in (200, 429)
+
+
+# --- the page and the way in -----------------------------------------------------------------
 
 
 def test_login_page_has_the_guides_labels(client, db):
-    html = client.get("/accedi/").content.decode()
-    assert "Accesso utente" in html
-    assert "Nome utente" in html
-    assert "Password" in html
-    assert ">Accedi<" in html
+    page = html.unescape(client.get("/accedi/").content.decode())
+    for label in ("Accesso utente", "Nome utente", "Password", ">Accedi<", ">Registrati<"):
+        assert label in page
+    assert "Richiedi nuova password" in page
+    assert "oppure il tuo indirizzo e-mail" in page
 
 
-def test_login_with_username_then_logout(client, alice):
-    response = client.post("/accedi/", {"username": "alice", "password": "Alice-demo-2026!"})
+@pytest.mark.parametrize(
+    "username", ["alice", "ALICE", "alice.rossi@example.com", "Alice.Rossi@EXAMPLE.com"]
+)
+def test_login_by_username_or_email_in_any_case(client, alice, username):
+    response = login(client, username, ALICE_PASSWORD)
     assert response.status_code == 302
+    assert response.url == "/"
     assert "Alice Rossi" in client.get("/").content.decode()
+
+
+def test_login_then_logout(client, alice):
+    login(client, "alice", ALICE_PASSWORD)
     assert client.get("/esci/").status_code == 405, "logout is a POST, never a link"
-    client.post("/esci/")
+    response = client.post("/esci/", follow=True)
+    assert "Sei uscito dall'area riservata." in html.unescape(response.content.decode())
     assert "Alice Rossi" not in client.get("/").content.decode()
+    assert client.get("/profilo/").status_code == 302
 
 
-def test_one_generic_message_keeps_the_username(client, alice):
-    for username in ("alice", "nessuno"):
-        response = client.post("/accedi/", {"username": username, "password": "sbagliata"})
-        html = response.content.decode()
-        assert response.status_code == 200
-        assert GENERIC in html
-        assert f'value="{username}"' in html
-        assert "sbagliata" not in html
-
-
-def test_login_is_throttled_per_address_and_username(client, alice):
-    cache.clear()
-    for _ in range(10):
-        client.post("/accedi/", {"username": "alice", "password": "sbagliata"})
-    response = client.post("/accedi/", {"username": "alice", "password": "Alice-demo-2026!"})
-    assert response.status_code == 429
-    assert "Troppi tentativi" in response.content.decode()
-    # the same customer from another address is not locked out by these attempts
+def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(client, alice):
+    response = client.post(
+        "/accedi/?next=/profilo/",
+        {"username": "alice", "password": ALICE_PASSWORD, "next": "/profilo/attivita/"},
+    )
+    assert response.url == "/profilo/attivita/"
+    client.post("/esci/")
     response = client.post(
         "/accedi/",
-        {"username": "alice", "password": "Alice-demo-2026!"},
-        REMOTE_ADDR="198.51.100.20",
+        {"username": "alice", "password": ALICE_PASSWORD, "next": "https://evil.example/"},
     )
-    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_a_logged_in_customer_visiting_the_login_page_goes_on(client, alice):
+    client.force_login(alice)
+    assert client.get("/accedi/?next=/profilo/").url == "/profilo/"
+
+
+def test_login_records_the_session_and_the_event(client, alice):
+    login(client, "alice", ALICE_PASSWORD, HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64)")
+    session = UserSession.objects.get(user=alice)
+    assert session.session_key == client.session.session_key
+    assert session.ip == "127.0.0.1"
+    event = AccountEvent.objects.get(user=alice, kind=AccountEvent.Kind.LOGIN)
+    assert event.ip == "127.0.0.1"
+
+
+# --- one generic message ---------------------------------------------------------------------
+
+
+def test_one_generic_message_for_a_wrong_password_and_an_unknown_user(client, alice):
+    answers = {}
+    for username in ("alice", "nessuno", "nessuno@example.com"):
+        response = login(client, username, "sbagliata")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f'value="{username}"' in page, "the username is kept"
+        assert "sbagliata" not in page, "the password is not"
+        answers[username] = errors_of(response)
+    assert answers["alice"] == answers["nessuno"] == answers["nessuno@example.com"]
+    assert GENERIC_LOGIN_ERROR in answers["alice"]
+
+
+def test_an_unconfirmed_profile_cannot_log_in(client, db):
+    UserFactory(username="nuovo", password=None)  # no usable password until confirmed
+    response = login(client, "nuovo", "")
+    assert response.status_code == 200
+    response = login(client, "nuovo", "qualunque-cosa")
+    assert GENERIC_LOGIN_ERROR in errors_of(response)
+
+
+def test_a_blocked_profile_cannot_log_in_and_is_not_told_why(client, alice, charlie):
+    services.block_user(user=alice, actor=charlie, reason="Segnalazione di furto d'identità")
+    response = login(client, "alice", ALICE_PASSWORD)
+    assert response.status_code == 200
+    assert errors_of(response) == errors_of(login(Client(), "nessuno", "sbagliata"))
+    assert "furto" not in response.content.decode()
+
+
+def test_a_failed_login_is_recorded_for_the_owner(client, alice):
+    login(client, "ALICE.ROSSI@example.com", "sbagliata")
+    assert AccountEvent.objects.filter(user=alice, kind=AccountEvent.Kind.LOGIN_FAILED).count() == 1
+
+
+# --- throttling (django-axes) ----------------------------------------------------------------
+
+
+def test_ten_failures_lock_the_username_and_address_pair(client, alice):
+    for _ in range(9):
+        assert login(client, "alice", "sbagliata").status_code == 200
+    assert login(client, "alice", "sbagliata").status_code == 429, "the tenth locks"
+
+    response = login(client, "alice", ALICE_PASSWORD)
+    assert response.status_code == 429
+    assert "Troppi tentativi" in response.content.decode()
+    assert client.get("/profilo/").status_code == 302
+
+
+def test_nine_failures_do_not_lock(client, alice):
+    fail(client, "alice", 9)
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 302
+
+
+def test_a_strangers_attacks_do_not_lock_the_customer_out(alice):
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    fail(attacker, "alice", 12)
+    assert login(attacker, "alice", ALICE_PASSWORD).status_code == 429
+
+    customer = Client(REMOTE_ADDR=ELSEWHERE)
+    assert login(customer, "alice", ALICE_PASSWORD).status_code == 302
+
+
+def test_a_locked_address_can_still_log_in_to_another_profile(alice, bob):
+    browser = Client(REMOTE_ADDR=ATTACKER)
+    fail(browser, "alice", 10)
+    assert login(browser, "bob", "Roberto-demo-2026!").status_code == 302
+
+
+def test_alternating_username_and_email_does_not_double_the_attempts(client, alice):
+    fail(client, "alice", 5)
+    fail(client, "Alice.Rossi@example.com", 5)
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 429
+
+
+def test_the_lock_lasts_fifteen_minutes(client, alice):
+    fail(client, "alice", 10)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 302
+
+
+def test_a_successful_login_resets_the_count(client, alice):
+    fail(client, "alice", 9)
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 302
+    client.post("/esci/")
+
+    fail(client, "alice", 9)
+    assert login(client, "alice", ALICE_PASSWORD).status_code == 302
+
+
+def test_unknown_usernames_are_throttled_like_real_ones(client, db):
+    fail(client, "nessuno", 10)
+    response = login(client, "nessuno", "sbagliata")
+    assert response.status_code == 429
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def test_the_session_key_changes_at_login(client, alice):
+    session = client.session
+    session["lingua"] = "it"
+    session.save()
+    before = session.session_key
+
+    login(client, "alice", ALICE_PASSWORD)
+
+    after = client.session.session_key
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert Session.objects.filter(session_key=after).exists()
+
+
+def test_logout_ends_the_session_on_the_server(client, alice):
+    login(client, "alice", ALICE_PASSWORD)
+    key = client.session.session_key
+    stolen_cookie = client.cookies["sessionid"].value
+
+    client.post("/esci/")
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(session_key=key).exists()
+    assert AccountEvent.objects.filter(user=alice, kind=AccountEvent.Kind.LOGOUT).exists()
+    thief = Client()
+    thief.cookies["sessionid"] = stolen_cookie
+    assert thief.get("/profilo/").status_code == 302, "the old cookie opens nothing"
