@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+WHO ?= charlie
 
-.PHONY: run test test-fast worker lint fmt bench migrate demo e2e-deps clean
+.PHONY: run test test-fast worker lint fmt bench migrate demo demo-code clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ demo: migrate
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py run --port $(PORT)
+
+demo-code: $(VENV)/.installed
+	$(PY) manage.py demo_code $(WHO)
 
 worker: migrate
 	$(PY) manage.py db_worker

@@ -1,4 +1,4 @@
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,6 +17,12 @@ User = get_user_model()
 format_html_lazy = lazy(format_html, str)
 
 GENERIC_LOGIN_ERROR = _("Nome utente o password non corretti. Controlla i dati e riprova.")
+
+
+class CaptchaInput(CaptchaTextInput):
+    """One label for the answer box (not a fieldset: the image is not a field to fill)."""
+
+    use_fieldset = False
 
 
 class LoginForm(AuthenticationForm):
@@ -300,6 +306,9 @@ class RegistrationForm(IdentityModelForm):
     )
     captcha = CaptchaField(
         label=_("Che cosa è scritto nell'immagine?"),
+        widget=CaptchaInput(
+            attrs={"class": "form-control sp-captcha-input", "autocomplete": "off"}
+        ),
         help_text=_(
             "Questa domanda serve a testare se sei un utente reale e prevenire l'invio di spam. "
             "Inserisci i caratteri che vedi nell'immagine, oppure ascoltali con il link audio."

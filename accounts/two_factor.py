@@ -5,6 +5,7 @@ Optional for customers, mandatory for staff (core.middleware.StaffTwoFactorMiddl
 
 import segno
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +14,18 @@ from .models import AccountEvent
 from .services import record_event
 
 RECOVERY_CODES = 10
+# django-otp refuses every code for 1, 2, 4... seconds after a wrong one: say so.
+THROTTLED_MESSAGE = _(
+    "Hai inserito un codice errato: attendi qualche secondo, poi scrivi il codice che l'app "
+    "mostra in quel momento."
+)
+
+
+def is_throttled(user):
+    return any(
+        not device.verify_is_allowed()[0]
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True)
+    )
 
 
 def has_two_factor(user):

@@ -128,6 +128,8 @@ def login_verify(request):
         token = request.POST.get("token", "").replace(" ", "").strip()
         if _too_many(request, "login-verify", "10/5m"):
             error = _("Troppi tentativi. Attendi qualche minuto e riprova.")
+        elif two_factor.is_throttled(user):
+            error = two_factor.THROTTLED_MESSAGE
         elif (device := match_token(user, token)) is not None:
             del request.session[PENDING_2FA]
             user.backend = pending["backend"]
@@ -448,11 +450,14 @@ def two_factor_setup(request):
     error = None
     if request.method == "POST":
         token = request.POST.get("token", "").replace(" ", "")
-        codes = two_factor.confirm_totp(user=user, token=token, request=request)
-        if codes is not None:
-            otp_login(request, user.totpdevice_set.get(confirmed=True))
-            return render(request, "accounts/two_factor_codes.html", {"codes": codes})
-        error = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
+        if not two_factor.pending_totp_device(user).verify_is_allowed()[0]:
+            error = two_factor.THROTTLED_MESSAGE
+        else:
+            codes = two_factor.confirm_totp(user=user, token=token, request=request)
+            if codes is not None:
+                otp_login(request, user.totpdevice_set.get(confirmed=True))
+                return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+            error = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
     active = two_factor.has_two_factor(user)
     context = {"active": active, "error": error}
     if not active:

@@ -1,10 +1,16 @@
-"""The people the demo data and the tests share. Their passwords are public: demo only."""
+"""The people the demo data and the tests share. Their passwords are public: demo only.
+
+alice and bob are holders in the demo feed (demo/customers.csv) with the same codice fiscale,
+so they can link their own contracts. Staff have an authenticator with a fixed, public demo
+key: `manage.py demo_code charlie` prints the current code.
+"""
 
 PERSONAS = {
     "alice": {
         "email": "alice.rossi@example.com",
         "first_name": "Alice",
         "last_name": "Rossi",
+        "codice_fiscale": "RSSLCA85C52G224L",
         "password": "Alice-demo-2026!",
         "role": "customer",
     },
@@ -12,6 +18,7 @@ PERSONAS = {
         "email": "bob.bianchi@example.com",
         "first_name": "Roberto",
         "last_name": "Bianchi",
+        "codice_fiscale": "BNCRRT78H10C743G",
         "password": "Roberto-demo-2026!",
         "role": "customer",
     },
@@ -19,6 +26,7 @@ PERSONAS = {
         "email": "carla.operatrice@example.com",
         "first_name": "Carla",
         "last_name": "Verdi",
+        "codice_fiscale": "",
         "password": "Carla-demo-2026!",
         "role": "operator",
     },
@@ -26,7 +34,11 @@ PERSONAS = {
         "email": "diana.admin@example.com",
         "first_name": "Diana",
         "last_name": "Neri",
+        "codice_fiscale": "",
         "password": "Diana-demo-2026!",
         "role": "admin",
     },
 }
+
+# Hex TOTP key of the staff personas' demo authenticator (public: demo only).
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"

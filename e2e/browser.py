@@ -160,3 +160,20 @@ def totp_code(device):
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return str(totp.token()).zfill(device.digits)
+
+
+def next_totp_code(device):
+    """Like totp_code, for a device that may have accepted a code in this time step already:
+    django-otp refuses a code twice, so give the next step's code then (accepted, as a phone
+    whose clock runs a little ahead would be, within the device's tolerance)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = time.time()
+    totp.time = now
+    if device.last_t is not None and totp.t() <= device.last_t:
+        totp.time = now + device.step
+    return str(totp.token()).zfill(device.digits)

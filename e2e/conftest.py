@@ -4,8 +4,9 @@
   "phone" (375x812). Its context has bypass_csp=True, only so axe-core can be injected.
 - `open_page(viewport, bypass_csp=...)`: more pages, e.g. one under the site's real CSP.
 - `console_of(page)` / `console`: the console messages and uncaught errors of a page.
-- `axe_check(page)`: full-page screenshot into e2e/artifacts/, then axe-core (WCAG 2.1 A/AA);
-  fails listing every violation.
+- `axe_check(page)`: full-page screenshot into e2e/artifacts/, then axe-core (WCAG 2.1 A/AA).
+  Violations fail the test when its body ends (the journey goes on meanwhile, so one run
+  lists the violations of every page it visits); the failure lists each page and node.
 - `login(page, username, password)`: log in through the form at /accedi/.
 """
 
@@ -39,6 +40,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if str(item.path).startswith(here + os.sep):
             item.add_marker(pytest.mark.e2e)
+
+
+AXE_VIOLATIONS = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a test whose pages had axe-core violations, once its body has run."""
+    try:
+        result = yield
+    except BaseException:
+        found = item.stash.get(AXE_VIOLATIONS, [])
+        if found:
+            item.add_report_section("call", "axe-core", "\n\n".join(found))
+        raise
+    found = item.stash.get(AXE_VIOLATIONS, [])
+    if found:
+        pytest.fail("\n\n".join(found), pytrace=False)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -113,9 +133,11 @@ def console(page):
 @pytest.fixture
 def axe_check(request):
     """axe_check(page): screenshot the page into e2e/artifacts/<test>-<viewport>-<n>.png, then
-    run axe-core with the WCAG 2.0/2.1 A and AA rules and fail on any violation."""
+    run axe-core with the WCAG 2.0/2.1 A and AA rules; any violation fails the test when its
+    body ends (see pytest_runtest_call above)."""
     test_name = request.node.originalname
     counters = {}
+    found = request.node.stash.setdefault(AXE_VIOLATIONS, [])
 
     def check(page):
         info = page_info(page)
@@ -129,7 +151,8 @@ def axe_check(request):
         page.screenshot(path=ARTIFACTS / f"{test_name}-{info.viewport}-{n}.png", full_page=True)
         violations = run_axe(page)
         if violations:
-            pytest.fail(format_violations(violations, page.url), pytrace=False)
+            shot = f"{test_name}-{info.viewport}-{n}.png"
+            found.append(f"[{shot}] " + format_violations(violations, page.url))
 
     return check
 

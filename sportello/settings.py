@@ -392,6 +392,8 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
         "django_tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
+        # axes logs every login at INFO with the request path; warnings are enough.
+        "axes": {"level": "WARNING"},
     },
 }
 

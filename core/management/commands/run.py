@@ -61,6 +61,14 @@ class Command(BaseCommand):
         ]
         for username, persona in PERSONAS.items():
             lines.append(f"  {username:<8} {persona['password']:<22} {persona['role']}")
+        lines.append(
+            "Staff (charlie, diana) also need a verification code: "
+            "`make demo-code WHO=charlie` (or `.venv/bin/python manage.py demo_code charlie`)."
+        )
+        lines.append(
+            "Codes to type in Aggancio servizi (as alice): Codice cliente 100234, "
+            "Codice servizio 2002002008, Codice fiscale RSSLCA85C52G224L."
+        )
         if settings.EMAIL_URL:
             lines.append("\nMail is sent through EMAIL_URL.")
         else:

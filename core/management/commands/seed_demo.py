@@ -1,15 +1,20 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.personas import PERSONAS
+from core.personas import DEMO_TOTP_KEY, PERSONAS
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (idempotent: a second run changes nothing). The demo logins have "
-        "public passwords, so the command refuses an HTTPS (production) PUBLIC_URL."
+        "Load the demo data (idempotent: a second run changes nothing): the personas of "
+        "core/personas.py and the demo billing feed in demo/. The demo logins have public "
+        "passwords, so the command refuses an HTTPS (production) PUBLIC_URL."
     )
 
     def add_arguments(self, parser):
@@ -17,25 +22,51 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Load even though PUBLIC_URL is HTTPS."
         )
 
-    @transaction.atomic
     def handle(self, *args, force=False, **options):
         if settings.HTTPS and not force:
             raise CommandError("PUBLIC_URL is HTTPS: demo logins have public passwords.")
+        created = self._personas()
+        self.stdout.write(f"demo users: {created} created, {len(PERSONAS) - created} kept")
+        self._feed()
+
+    @transaction.atomic
+    def _personas(self):
         User = get_user_model()
         created = 0
         for username, persona in PERSONAS.items():
+            staff = persona["role"] in ("operator", "admin")
             user, was_created = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "email": persona["email"],
                     "first_name": persona["first_name"],
                     "last_name": persona["last_name"],
-                    "is_staff": persona["role"] in ("operator", "admin"),
+                    "codice_fiscale": persona["codice_fiscale"],
+                    "is_staff": staff,
                     "is_superuser": persona["role"] == "admin",
+                    "email_confirmed_at": timezone.now(),
+                    "document_type": User.DocumentType.IDENTITY_CARD,
+                    "document_number": f"CA{abs(hash(username)) % 10**5:05d}AA",
+                    "document_expiry": datetime.date(2031, 12, 31),
+                    "document_issuer": "Comune di Padova",
                 },
             )
             if was_created:
                 user.set_password(persona["password"])
                 user.save(update_fields=["password"])
                 created += 1
-        self.stdout.write(f"demo data: {created} users created, {len(PERSONAS) - created} kept")
+            if staff:
+                TOTPDevice.objects.get_or_create(
+                    user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+                )
+        return created
+
+    def _feed(self):
+        from feeds.services import run_import
+
+        job = run_import(directory=settings.BASE_DIR / "demo", source="command")
+        counts = ", ".join(
+            f"{name}: {sum(c.values()) - c.get('error', 0)} ok, {c.get('error', 0)} errors"
+            for name, c in job.counts.items()
+        )
+        self.stdout.write(f"demo feed: {counts}")

@@ -1,0 +1,134 @@
+"""Browser journey in the back-office: an operator with two-step verification finds a
+customer by codice fiscale, opens the profile, blocks it with a reason and unblocks it.
+
+At desktop and phone size; every page visited, including the one with the form's error, is
+screenshotted into e2e/artifacts/ and checked with axe-core (WCAG 2.1 A/AA).
+"""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+from stdnum.it import codicefiscale
+
+from core.personas import PERSONAS
+
+from .browser import console_of, totp_code
+
+pytestmark = pytest.mark.e2e
+
+CHARLIE_PASSWORD = PERSONAS["charlie"]["password"]  # public demo data
+CF_LUCIA = "BNCLCU80A41G224" + codicefiscale.calc_check_digit("BNCLCU80A41G224")
+
+
+@pytest.fixture
+def charlie_device(charlie):
+    """The operator charlie (core.personas) with an authenticator app set up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=charlie, name="app", confirmed=True)
+
+
+@pytest.fixture
+def customer(transactional_db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(
+        username="lucia.bianchi",
+        email="lucia.bianchi@example.com",
+        first_name="Lucia",
+        last_name="Bianchi",
+        codice_fiscale=CF_LUCIA,
+        email_confirmed_at=timezone.now(),
+    )
+
+
+def h1(page):
+    return page.get_by_role("heading", level=1)
+
+
+def reason_field(page):
+    return page.get_by_label(re.compile(r"^Motivo( \*)?$"))
+
+
+def test_operator_finds_blocks_and_unblocks_a_customer(
+    page, axe_check, login, charlie_device, customer
+):
+    from core.models import AuditEvent
+
+    login(
+        page,
+        "charlie",
+        CHARLIE_PASSWORD,
+        otp=lambda: totp_code(charlie_device),
+        check=axe_check,
+    )
+    header = page.locator("header")
+    expect(header.get_by_role("button", name="Esci")).to_be_visible()
+    axe_check(page)
+
+    header.get_by_role("link", name="Back-office").click()
+    expect(h1(page)).to_have_text("Back-office")
+    axe_check(page)
+    page.locator("main").get_by_role("link", name="Profili web").click()
+    expect(h1(page)).to_have_text("Profili web")
+    axe_check(page)
+
+    # As read from a document: lower case, spaced.
+    typed = " ".join(CF_LUCIA[i : i + 4] for i in range(0, 16, 4)).lower()
+    page.get_by_label(re.compile(r"^Cerca un profilo web")).fill(typed)
+    page.get_by_role("button", name="Cerca", exact=True).click()
+    results = page.get_by_role("table", name=re.compile("profilo trovato"))
+    expect(results).to_contain_text("1 profilo trovato")
+    expect(results.locator("tbody tr")).to_have_count(1)
+    expect(results).to_contain_text("lucia.bianchi@example.com")
+    expect(results).to_contain_text("attivo")
+    axe_check(page)
+
+    results.get_by_role("link", name="lucia.bianchi").click()
+    expect(h1(page)).to_contain_text("Lucia Bianchi")
+    main = page.locator("main")
+    expect(main).to_contain_text(CF_LUCIA)
+    expect(main).to_contain_text("Stato: attivo")
+    expect(page.get_by_role("heading", name="Blocca il profilo")).to_be_visible()
+    axe_check(page)
+
+    # Block, first without a reason.
+    page.get_by_role("button", name="Blocca", exact=True).click()
+    reason = reason_field(page)
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".sp-field").filter(has=reason)).to_contain_text(
+        "Scrivi il motivo: resta nel registro di audit."
+    )
+    expect(main).to_contain_text("Stato: attivo")
+    axe_check(page)
+    reason_field(page).fill("Segnalazione di accesso sospetto al numero verde")
+    page.get_by_role("button", name="Blocca", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Profilo bloccato.")
+    expect(main).to_contain_text("Stato: bloccato")
+    expect(main).to_contain_text("Segnalazione di accesso sospetto al numero verde")
+    expect(page.get_by_role("heading", name="Sblocca il profilo")).to_be_visible()
+    axe_check(page)
+    customer.refresh_from_db()
+    assert not customer.is_active
+
+    # Unblock.
+    reason_field(page).fill("Verificata l'identità al telefono")
+    page.get_by_role("button", name="Sblocca", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Profilo sbloccato.")
+    expect(main).to_contain_text("Stato: attivo")
+    expect(page.get_by_role("heading", name="Blocca il profilo")).to_be_visible()
+    axe_check(page)
+    customer.refresh_from_db()
+    assert customer.is_active
+
+    actions = list(
+        AuditEvent.objects.filter(actor=charlie_device.user).values_list("action", flat=True)
+    )
+    for action in ("backoffice.search_users", "backoffice.view_user"):
+        assert action in actions
+    assert actions.count("accounts.block") == 1
+    assert actions.count("accounts.unblock") == 1
+    # The form sent back without a reason is answered 400, which Chromium logs.
+    console_of(page).assert_clean(allow=[r"the server responded with a status of 400 "])
