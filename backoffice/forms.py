@@ -21,3 +21,25 @@ class ReasonForm(forms.Form):
         help_text=_("Resta nel registro di audit."),
         error_messages={"required": _("Scrivi il motivo: resta nel registro di audit.")},
     )
+
+
+class FeedUploadForm(forms.Form):
+    MAX_BYTES = 200 * 1024 * 1024
+
+    archive = forms.FileField(
+        label=_("Archivio zip del flusso"),
+        help_text=_(
+            "Uno zip con i file CSV del sistema di fatturazione (customers.csv, contracts.csv…), "
+            "al massimo 200 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+        error_messages={"required": _("Scegli il file zip da caricare.")},
+    )
+
+    def clean_archive(self):
+        archive = self.cleaned_data["archive"]
+        if not archive.name.lower().endswith(".zip"):
+            raise forms.ValidationError(_("Il file deve essere un archivio .zip."))
+        if archive.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("L'archivio supera i 200 MB."))
+        return archive

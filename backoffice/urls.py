@@ -11,6 +11,8 @@ urlpatterns = [
     path("utenti/<uuid:uid>/blocca/", views.set_blocked, {"block": True}, name="block"),
     path("utenti/<uuid:uid>/sblocca/", views.set_blocked, {"block": False}, name="unblock"),
     path("intestatari/", views.holders, name="holders"),
+    path("flussi/", views.feeds, name="feeds"),
+    path("flussi/<uuid:uid>/", views.feed, name="feed"),
     path("utenze/<str:service_code>/", views.contract, name="contract"),
     path(
         "utenze/<str:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,8 +15,10 @@ from core.access import staff_required
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.forms import UnlinkReasonForm
+from feeds import services as feed_services
+from feeds.models import ImportJob
 
-from .forms import ReasonForm, UserSearchForm
+from .forms import FeedUploadForm, ReasonForm, UserSearchForm
 
 User = get_user_model()
 
@@ -149,3 +152,31 @@ def contract_unlink(request, service_code, link_uid):
     )
     messages.success(request, _("Collegamento rimosso."))
     return redirect("backoffice:contract", service_code=service_code)
+
+
+# --- billing-system feed ------------------------------------------------------------------
+
+
+@staff_required
+def feeds(request):
+    form = FeedUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = feed_services.queue_upload(
+                zip_file=form.cleaned_data["archive"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error("archive", error)
+        else:
+            audit.record(actor=request.user, action="feeds.upload", obj=job)
+            messages.success(request, _("Flusso caricato: l'importazione è in coda."))
+            return redirect("backoffice:feed", uid=job.uid)
+    jobs = ImportJob.objects.select_related("created_by")[:50]
+    return render(request, "backoffice/feeds.html", {"form": form, "jobs": jobs})
+
+
+@staff_required
+def feed(request, uid):
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), uid=uid)
+    rows = Paginator(job.rows.all(), 100).get_page(request.GET.get("pagina"))
+    return render(request, "backoffice/feed.html", {"job": job, "rows": rows})
