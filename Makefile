@@ -53,7 +53,7 @@ fmt: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run.py
+	$(PY) bench/run.py --import
 
 clean:
 	rm -rf $(VENV) e2e/node_modules var/static

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load benchmark: each page's throughput against a hello-world floor, measured in one run.
 
-    .venv/bin/python bench/run.py [--duration 10]      (or: make bench)
+    .venv/bin/python bench/run.py [--duration 10] [--import]      (or: make bench)
 
 What it does, all on loopback:
   1. a throwaway SPORTELLO_VAR_DIR (SQLite database, secret key, static files), then
@@ -12,6 +12,9 @@ What it does, all on loopback:
      (or a small Python load generator when wrk is missing);
   4. a table (req/s, p50, p99, % of the floor's req/s) on stdout and the same as JSON in
      bench/results/latest.json (git-ignored).
+
+With --import, bench/import_bench.py runs afterwards: the billing-system feed (250,000
+holders, 400,000 contracts) loaded and re-loaded on SQLite and PostgreSQL (docs/performance.md).
 
 DATABASE_URL (or --database-url) benches PostgreSQL instead: that database gets migrated and
 seeded with the demo data, so never point it at a real one. REDIS_URL is passed through too.
@@ -436,6 +439,13 @@ def parse_args(argv=None):
         help="JSON results (default bench/results/latest.json)",
     )
     p.add_argument("--keep", action="store_true", help="keep the throwaway var dir")
+    p.add_argument(
+        "--import",
+        dest="run_import",
+        action="store_true",
+        help="then bench the feed import too (bench/import_bench.py: 250k holders and 400k "
+        "contracts on SQLite and, when reachable, PostgreSQL)",
+    )
     args = p.parse_args(argv)
     if args.duration < 1 or args.connections < 1 or args.threads < 1 or args.workers < 1:
         p.error("--duration, --workers, --threads and --connections must be at least 1")
@@ -623,11 +633,25 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+def bench_import(args):
+    """bench/import_bench.py in its own process; a PostgreSQL --database-url gives it the
+    server to create its throwaway database on (the named database is left alone)."""
+    cmd = [venv_python(), str(BASE_DIR / "bench" / "import_bench.py")]
+    if args.database_url.startswith(("postgres://", "postgresql://")):
+        cmd += ["--postgres-url", args.database_url]
+    print("\nimport benchmark: bench/import_bench.py", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    return subprocess.run(cmd, cwd=BASE_DIR, env=env).returncode
+
+
 def main(argv=None):
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # `kill` cleans up like Ctrl-C does
     try:
-        return bench(args)
+        status = bench(args)
+        if args.run_import:
+            status = max(status, bench_import(args))
+        return status
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2

@@ -51,7 +51,11 @@ class RedisServer:
 
 
 def server_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "sportello.settings", "DEBUG": "0"})
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -102,6 +102,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "SPORTELLO_VAR_DIR": str(tmp_path),
     }
     env.pop("SPORTELLO_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser journeys' conftest
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -124,6 +125,7 @@ def test_check_deploy_warns_about_captcha_test_mode(tmp_path):
         "SPORTELLO_VAR_DIR": str(tmp_path),
         "CAPTCHA_TEST_MODE": "1",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
         env=env,

@@ -1,0 +1,102 @@
+import argparse
+import resource
+import signal
+import sys
+import threading
+import time
+
+from django.core.management.base import BaseCommand
+
+from feeds import services
+from feeds.importer import DEFAULT_BATCH_SIZE, HANDLED_FILES, LATER_FILES, Interrupted
+from feeds.models import ImportJob
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the billing-system feed in DIR (CONTRACT.md section 5): "
+        f"{' then '.join(HANDLED_FILES)}, whichever DIR holds; {', '.join(LATER_FILES)} are "
+        "recognised and skipped for now. UTF-8 CSV with a header row. Each rejected row is "
+        "printed on stderr as file:line: reason and kept on the import job; every good row is "
+        "applied; re-running the same feed changes nothing. Exit status: 0 no row failed, "
+        "1 some rows failed, 2 the input could not be read (nothing applied), 3 the import "
+        "stopped half-way (run it again). See docs/feed.md."
+    )
+
+    def add_arguments(self, parser):
+        def positive(value):
+            number = int(value)
+            if number < 1:
+                raise argparse.ArgumentTypeError("must be at least 1")
+            return number
+
+        parser.add_argument("directory", metavar="DIR", help="directory holding the CSV files")
+        parser.add_argument(
+            "--batch-size",
+            type=positive,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"rows written per transaction (default {DEFAULT_BATCH_SIZE})",
+        )
+        parser.add_argument(
+            "--writer",
+            choices=["auto", "orm"],
+            default="auto",
+            help="auto: the fastest writer for the database (default); orm: Django's "
+            "bulk_create, the baseline docs/performance.md compares against",
+        )
+
+    def handle(self, *args, directory, batch_size, writer, **options):
+        started = time.monotonic()
+        # SIGTERM (systemd stop, kill) and Ctrl-C stop the run before the next row, outside
+        # any transaction, so the job is recorded as interrupted instead of staying "running";
+        # a second signal acts at once.
+        stop = threading.Event()
+        received = []
+        previous = {}
+
+        def request_stop(signum, frame):
+            received.append(signum)
+            stop.set()
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous[number] = signal.signal(number, request_stop)
+        try:
+            job = services.run_import(
+                directory=directory,
+                source=ImportJob.Source.COMMAND,
+                stdout=self.stdout,
+                stderr=self.stderr,
+                batch_size=batch_size,
+                writer=writer,
+                stop=stop,
+            )
+        except Interrupted:
+            signum = received[0]
+            self.stderr.write(
+                f"import stopped by {signal.Signals(signum).name}: the rows applied so far are "
+                "kept, run the same feed again"
+            )
+            sys.exit(128 + signum)
+        except Exception as exc:
+            # Database gone, disk full, a bug: the batches committed so far stay, and running
+            # the same feed again applies the rest. Not 1 or 2, which describe the feed.
+            self.stderr.write(f"import interrupted: {exc.__class__.__name__}: {exc}")
+            self.stderr.write("the rows applied so far are kept: run the same feed again")
+            sys.exit(3)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        elapsed = time.monotonic() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        errors = job.error_count
+        if job.state == ImportJob.State.FAILED:
+            self.stderr.write(f"input not readable, nothing applied (job {job.uid})")
+            sys.exit(2)
+        self.stdout.write(
+            f"done in {elapsed:.1f} s, {errors} rows rejected, peak memory {peak_mb:.0f} MB "
+            f"(job {job.uid})"
+        )
+        if errors:
+            sys.exit(1)
