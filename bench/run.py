@@ -70,7 +70,26 @@ TARGETS = [
     Target(FLOOR, "/_floor/"),
     Target("home", "/"),
     Target("healthz", "/healthz"),
+    Target("home (alice)", "/", login="alice"),
+    Target("I miei servizi (alice, 25 utenze)", "/servizi/", login="alice"),
 ]
+
+# Bench-only data in the throwaway database: alice sees a full first page of contracts.
+BENCH_DATA = """
+from django.contrib.auth import get_user_model
+from customers.models import Contract, ContractLink, Holder
+alice = get_user_model().objects.get(username="alice")
+holder, _ = Holder.objects.get_or_create(
+    customer_code="BENCH1", defaults={"kind": "person", "first_name": "Alice",
+    "last_name": "Rossi", "codice_fiscale": "RSSLCA85C52G224L", "checksum": "bench"})
+for i in range(25):
+    contract, _ = Contract.objects.get_or_create(
+        service_code=f"BENCH{i:04d}", defaults={"holder": holder, "service": "water",
+        "use": "domestic", "supply_address": f"Via Roma {i}", "municipality": "Padova",
+        "status": "active", "tariff": "Concessioni Domestiche Residenti", "checksum": "bench"})
+    ContractLink.objects.get_or_create(user=alice, contract=contract,
+        defaults={"declaration_version": "bench"})
+"""
 
 # Variables of the caller's environment that must not leak into the benchmarked portal.
 SCRUBBED_ENV = (
@@ -545,6 +564,7 @@ def bench(args):
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "seed_demo")
+        manage(env, "shell", "-c", BENCH_DATA)
         log_path = var_dir / "gunicorn.log"
         proc = start_gunicorn(env, port, args.workers, log_path)
         wait_ready(proc, port, log_path)
