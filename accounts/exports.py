@@ -31,6 +31,7 @@ def _consents(user):
             "dato": c.granted,
             "versione_informativa": c.notice_version,
             "quando": _value(c.at),
+            "indirizzo_ip": c.ip,
         }
         for c in selectors.consents_of(user)
     ]
@@ -61,11 +62,44 @@ def _sessions(user):
     ]
 
 
+def _contracts(user):
+    from customers.models import ContractLink
+
+    links = ContractLink.objects.filter(user=user).select_related("contract__holder")
+    return [
+        {
+            "codice_cliente": link.contract.holder.customer_code,
+            "codice_servizio": link.contract.service_code,
+            "servizio": link.contract.get_service_display(),
+            "ubicazione": link.contract.location,
+            "collegato_il": _value(link.created_at),
+            "versione_dichiarazione": link.declaration_version,
+            "indirizzo_ip": link.ip,
+        }
+        for link in links
+    ]
+
+
+def _mail(user):
+    from core.models import OutboxMessage
+
+    if not user.email:
+        return []
+    return [
+        {"oggetto": m.subject, "creato_il": _value(m.created_at), "stato": m.get_state_display()}
+        for m in OutboxMessage.objects.filter(to__iexact=user.email).only(
+            "subject", "created_at", "state"
+        )
+    ]
+
+
 EXPORTERS = [
     ("profilo", _profile),
     ("consensi", _consents),
     ("attivita", _activity),
     ("sessioni", _sessions),
+    ("servizi_collegati", _contracts),
+    ("posta_inviata", _mail),
 ]
 
 

@@ -224,7 +224,7 @@ def resend_confirmation(*, email):
 
 
 def staff_resend_confirmation(*, user, actor):
-    if user.is_confirmed:
+    if user.is_confirmed or not user.is_active:
         return False
     with transaction.atomic():
         _send_confirmation(user)
@@ -391,8 +391,15 @@ def delete_profile(*, user):
     Side effects: goodbye e-mail, every session ended, an audit entry, the user row and all
     that hangs from it deleted; consent records stay, detached.
     """
+    from core.models import OutboxMessage
+
     with transaction.atomic():
         if user.email:
+            # Delivered mail is personal data the portal no longer needs; the goodbye
+            # message, queued next, goes out and is kept only as long as the outbox keeps it.
+            OutboxMessage.objects.filter(
+                to__iexact=user.email, state=OutboxMessage.State.SENT
+            ).delete()
             mail.send_goodbye(user=user)
         audit.record(actor=None, action="accounts.profile_deleted", obj=user)
         _delete_user(user)

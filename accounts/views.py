@@ -438,12 +438,15 @@ def my_data_csv(request):
 @login_required
 def two_factor_setup(request):
     user = request.user
+    disable_error = None
     if request.method == "POST" and request.POST.get("action") == "disable":
         if user.is_staff:
             raise Http404  # mandatory for staff
-        two_factor.disable_two_factor(user=user, request=request)
-        messages.success(request, _("La verifica in due passaggi è stata disattivata."))
-        return redirect("accounts:profile")
+        if user.check_password(request.POST.get("password", "")):
+            two_factor.disable_two_factor(user=user, request=request)
+            messages.success(request, _("La verifica in due passaggi è stata disattivata."))
+            return redirect("accounts:profile")
+        disable_error = _("La password non è corretta.")
     if request.method == "POST" and request.POST.get("action") == "codes":
         codes = two_factor.regenerate_recovery_codes(user=user)
         return render(request, "accounts/two_factor_codes.html", {"codes": codes})
@@ -459,7 +462,7 @@ def two_factor_setup(request):
                 return render(request, "accounts/two_factor_codes.html", {"codes": codes})
             error = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
     active = two_factor.has_two_factor(user)
-    context = {"active": active, "error": error}
+    context = {"active": active, "error": error, "disable_error": disable_error}
     if not active:
         device = two_factor.pending_totp_device(user)
         context.update(

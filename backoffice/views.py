@@ -119,7 +119,7 @@ def holders(request):
     return render(request, "backoffice/holders.html", {"form": form, "page_obj": page_obj})
 
 
-def _contract_page(request, contract, form, status=200):
+def _contract_page(request, contract, form, status=200, failed_link=None):
     audit.record(actor=request.user, action="backoffice.view_contract", obj=contract)
     return render(
         request,
@@ -128,6 +128,7 @@ def _contract_page(request, contract, form, status=200):
             "contract": contract,
             "links": customer_selectors.links_of_contract(contract),
             "form": form,
+            "failed_link": failed_link,
         },
         status=status,
     )
@@ -146,7 +147,7 @@ def contract_unlink(request, service_code, link_uid):
     link = get_object_or_404(contract.links.select_related("user", "contract"), uid=link_uid)
     form = UnlinkReasonForm(request.POST)
     if not form.is_valid():
-        return _contract_page(request, contract, form, status=400)
+        return _contract_page(request, contract, form, status=400, failed_link=link.uid)
     customer_services.unlink_contract(
         link=link, actor=request.user, reason=form.cleaned_data["reason"]
     )

@@ -11,7 +11,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "to", "state", "attempts", "sent_at")
     list_filter = ("state", "kind")
     search_fields = ("to", "subject")
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    # Never the text: it may hold a live link (a password reset) staff must not use.
+    exclude = ("body_text", "body_html")
+    readonly_fields = [
+        f.name for f in OutboxMessage._meta.fields if f.name not in ("body_text", "body_html")
+    ]
     actions = ["requeue"]
 
     def has_add_permission(self, request):

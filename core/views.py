@@ -9,6 +9,7 @@ from django.template import loader
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from . import audit
 from .models import OutboxMessage
 
 
@@ -76,7 +77,14 @@ def mailbox(request):
 def mailbox_message(request, message_id):
     _mailbox_allowed(request)
     message = get_object_or_404(OutboxMessage, pk=message_id)
-    return render(request, "core/mailbox_message.html", {"message": message})
+    if request.user.is_authenticated:
+        audit.record(actor=request.user, action="mailbox.view", obj=message)
+    # With a real SMTP server the mailbox is the dead-letter view: state and error, never the
+    # text, which may hold a live link (a password reset) that staff must not be able to use.
+    show_body = not settings.EMAIL_URL
+    return render(
+        request, "core/mailbox_message.html", {"message": message, "show_body": show_body}
+    )
 
 
 # --- Error pages: Italian, no stack trace, no details of the failure. --------------------

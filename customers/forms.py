@@ -39,6 +39,8 @@ class LinkForm(forms.Form):
     )
     declaration = forms.BooleanField(
         label=DECLARATION_TEXT,
+        # Ticked anew at every attempt: a declaration is never carried over.
+        widget=forms.CheckboxInput(check_test=lambda value: False),
         error_messages={"required": _("Per collegare il servizio devi spuntare la dichiarazione.")},
     )
 

@@ -1,4 +1,4 @@
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404
 
 from .models import Contract, ContractLink, Holder
@@ -10,7 +10,14 @@ def links_for_user(user, *, q="", service="", status=""):
     links = (
         ContractLink.objects.filter(user=user)
         .select_related("contract__holder")
-        .order_by("contract__holder__customer_code", "contract__service", "contract__service_code")
+        .annotate(
+            service_order=Case(  # ACQUA before RIFIUTI, as the guide lists them
+                When(contract__service=Contract.Service.WATER, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("contract__holder__customer_code", "service_order", "contract__service_code")
     )
     if q:
         links = links.filter(

@@ -7,6 +7,7 @@ installed; production sets DATABASE_URL, REDIS_URL, EMAIL_URL, PUBLIC_URL and SE
 
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -245,7 +246,8 @@ CAPTCHA_FONT_SIZE = 32
 CAPTCHA_IMAGE_SIZE = (160, 60)
 CAPTCHA_LETTER_ROTATION = (-20, 20)
 CAPTCHA_CHALLENGE_FUNCT = "accounts.captcha.challenge"
-CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", "/usr/bin/flite")
+# The audio alternative needs flite (Debian package); without it the audio link is omitted.
+CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", shutil.which("flite") or "") or None
 CAPTCHA_TIMEOUT = 30  # minutes: a registration form takes a while to fill in
 
 # --- Two-step verification (django-otp) ---------------------------------------------------

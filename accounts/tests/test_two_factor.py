@@ -170,9 +170,13 @@ def test_guessing_codes_is_throttled(alice_with_two_factor):
     assert not is_logged_in(browser)
 
 
-def test_a_customer_may_turn_it_off(browser, alice):
+def test_a_customer_may_turn_it_off_with_the_password(browser, alice):
     enable(browser, alice)
-    browser.post("/profilo/due-passaggi/", {"action": "disable"})
+    response = browser.post("/profilo/due-passaggi/", {"action": "disable", "password": "no"})
+    assert response.status_code == 400
+    assert "La password non è corretta" in text_of(response)
+    assert TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    browser.post("/profilo/due-passaggi/", {"action": "disable", "password": ALICE_PASSWORD})
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert AccountEvent.objects.filter(user=alice, kind=AccountEvent.Kind.OTP_DISABLED).exists()
     browser.post("/esci/")

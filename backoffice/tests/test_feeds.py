@@ -41,12 +41,12 @@ def test_staff_upload_a_feed_watch_the_job_and_read_its_report(staff_client):
     assert response["Location"] == reverse("backoffice:feed", args=[job.uid])
     assert job.state == ImportJob.State.PENDING
     assert AuditEvent.objects.filter(action="feeds.upload").exists()
-    assert 'http-equiv="refresh"' in staff_client.get(response["Location"]).content.decode()
+    assert "Aggiorna lo stato" in staff_client.get(response["Location"]).content.decode()
 
     execute_job(job_uid=job.uid)  # what the worker's task does
 
     html = staff_client.get(reverse("backoffice:feed", args=[job.uid])).content.decode()
-    assert 'http-equiv="refresh"' not in html
+    assert "Aggiorna lo stato" not in html
     assert "customers.csv:3" in html
     assert Holder.objects.filter(customer_code="900001").exists()
     assert not Holder.objects.filter(customer_code="900002").exists()

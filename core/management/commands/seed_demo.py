@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Consent
 from core.personas import DEMO_TOTP_KEY, PERSONAS
 
 
@@ -54,6 +55,13 @@ class Command(BaseCommand):
             if was_created:
                 user.set_password(persona["password"])
                 user.save(update_fields=["password"])
+                Consent.objects.create(
+                    user=user,
+                    subject=user.uid,
+                    kind=Consent.Kind.PRIVACY,
+                    granted=True,
+                    notice_version=settings.PRIVACY_NOTICE_VERSION,
+                )
                 created += 1
             if staff:
                 TOTPDevice.objects.get_or_create(
