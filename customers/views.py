@@ -84,8 +84,6 @@ def services_list(request):
     )
     page_obj = Paginator(links, 25).get_page(request.GET.get("pagina"))
     groups = _group_rows(page_obj.object_list)
-    query = request.GET.copy()
-    query.pop("pagina", None)
     return render(
         request,
         "customers/services.html",
@@ -94,7 +92,6 @@ def services_list(request):
             "page_obj": page_obj,
             "groups": groups,
             "filtered": any(filters.values()),
-            "query": query.urlencode(),
         },
     )
 
