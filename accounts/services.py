@@ -128,12 +128,18 @@ def forget_session(*, session_key):
     UserSession.objects.filter(session_key=session_key).delete()
 
 
-def end_session(*, user, session_key, request=None):
-    """End one of the user's sessions on the server. Returns False when it is not theirs."""
-    deleted, _ = UserSession.objects.filter(user=user, session_key=session_key).delete()
-    if not deleted:
+def end_session(*, user, session_id, current_key, request=None):
+    """End one of the user's other sessions on the server. Returns False when it is not
+    theirs, or is the one in use."""
+    row = (
+        UserSession.objects.filter(user=user, pk=session_id)
+        .exclude(session_key=current_key or "")
+        .first()
+    )
+    if row is None:
         return False
-    SessionStore(session_key=session_key).delete()
+    row.delete()
+    SessionStore(session_key=row.session_key).delete()
     record_event(user=user, kind=AccountEvent.Kind.SESSION_ENDED, request=request)
     return True
 
@@ -358,10 +364,16 @@ def confirm_email_change(*, token, request=None):
     with transaction.atomic():
         row = _consume_token(token=token, purpose=EmailToken.Purpose.EMAIL_CHANGE)
         user = row.user
-        if User.objects.filter(email__iexact=row.email).exclude(pk=user.pk).exists():
+        if not user.is_active or (
+            User.objects.filter(email__iexact=row.email).exclude(pk=user.pk).exists()
+        ):
             raise TokenError("invalid")
         user.email = row.email
-        user.save(update_fields=["email"])
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email"])
+        except IntegrityError:  # someone else took the address a moment ago
+            raise TokenError("invalid") from None
         record_event(user=user, kind=AccountEvent.Kind.EMAIL_CHANGED, request=request)
     return user
 

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 import time
 
 from django.contrib import messages
@@ -80,7 +81,6 @@ def login(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = LoginForm(request, data=request.POST or None)
-    status = 200
     if request.method == "POST":
         if _too_many(request, "login-ip", "100/h"):
             return lockout(request)
@@ -97,18 +97,19 @@ def login(request):
                 return redirect("accounts:login_verify")
             auth_login(request, user)
             return redirect(_safe_next(request))
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=status,
-    )
+    # A failed attempt keeps where the customer was going (the form posts it back).
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
 def lockout(request, credentials=None, *args, **kwargs):
     """django-axes' answer once a (username, address) pair has failed too often."""
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")[:254]})
     return render(
-        request, "accounts/login.html", {"form": LoginForm(request), "throttled": True}, status=429
+        request,
+        "accounts/login.html",
+        {"form": form, "throttled": True, "next": request.POST.get("next", "")},
+        status=429,
     )
 
 
@@ -125,7 +126,8 @@ def login_verify(request):
         raise Http404
     error = None
     if request.method == "POST":
-        token = request.POST.get("token", "").replace(" ", "").strip()
+        # Digits of the app or a recovery code: anything else (a NUL byte…) is just wrong.
+        token = re.sub(r"[^0-9A-Za-z]", "", request.POST.get("token", ""))[:16]
         if _too_many(request, "login-verify", "10/5m"):
             error = _("Troppi tentativi. Attendi qualche minuto e riprova.")
         elif two_factor.is_throttled(user):
@@ -158,12 +160,16 @@ def register(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST":
-        if _too_many(request, "register", "20/h"):
-            return render(request, "429.html", status=429)
-        if form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        # Only complete submissions count; when over the limit the form stays filled in.
+        if not _too_many(request, "register", "20/h"):
             services.register(data=form.cleaned_data, request=request)
             return redirect("accounts:register_done")
+        form.add_error(
+            None,
+            _("Troppe registrazioni da questo indirizzo. Attendi un'ora e invia di nuovo."),
+        )
+        return render(request, "accounts/register.html", {"form": form}, status=429)
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -375,10 +381,14 @@ def activity(request):
 @login_required
 @require_POST
 def end_session(request):
-    key = request.POST.get("session", "")
-    if key == request.session.session_key:
-        raise Http404
-    if not services.end_session(user=request.user, session_key=key, request=request):
+    # The page posts the row's id, never a session key: a key is as good as a login cookie.
+    session_id = request.POST.get("session", "")
+    if not session_id.isdigit() or not services.end_session(
+        user=request.user,
+        session_id=int(session_id),
+        current_key=request.session.session_key,
+        request=request,
+    ):
         raise Http404
     messages.success(request, _("La sessione è stata chiusa."))
     return redirect("accounts:activity")

@@ -225,3 +225,14 @@ def test_logout_ends_the_session_on_the_server(client, alice):
     thief = Client()
     thief.cookies["sessionid"] = stolen_cookie
     assert thief.get("/profilo/").status_code == 302, "the old cookie opens nothing"
+
+
+def test_a_failed_attempt_keeps_where_the_customer_was_going(client, alice):
+    html = client.post(
+        "/accedi/", {"username": "alice", "password": "sbagliata", "next": "/profilo/"}
+    ).content.decode()
+    assert 'name="next" value="/profilo/"' in html
+    response = client.post(
+        "/accedi/", {"username": "alice", "password": "Alice-demo-2026!", "next": "/profilo/"}
+    )
+    assert response["Location"] == "/profilo/"

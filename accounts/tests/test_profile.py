@@ -278,10 +278,14 @@ def test_activity_lists_logins_and_failed_attempts(alice):
 def test_the_customer_can_end_another_session(browser, alice):
     phone = logged_in_client(alice, ALICE_PASSWORD, HTTP_USER_AGENT="Mozilla/5.0 (Android)")
     phone_key = phone.session.session_key
+    phone_row = UserSession.objects.get(session_key=phone_key)
     page = browser.get("/profilo/attivita/").content.decode()
-    assert f'name="session" value="{phone_key}"' in page
+    assert f'name="session" value="{phone_row.pk}"' in page
+    # session keys are as good as login cookies: the page never shows them
+    assert phone_key not in page
+    assert browser.session.session_key not in page
 
-    response = browser.post("/profilo/attivita/chiudi/", {"session": phone_key}, follow=True)
+    response = browser.post("/profilo/attivita/chiudi/", {"session": phone_row.pk}, follow=True)
 
     assert "La sessione è stata chiusa." in text_of(response)
     assert not is_logged_in(phone)
@@ -300,13 +304,15 @@ def test_the_customer_can_end_every_other_session(browser, alice):
 
 def test_nobody_can_end_someone_elses_session(browser, bob):
     bobs = logged_in_client(bob, "Roberto-demo-2026!")
-    response = browser.post("/profilo/attivita/chiudi/", {"session": bobs.session.session_key})
+    bobs_row = UserSession.objects.get(session_key=bobs.session.session_key)
+    response = browser.post("/profilo/attivita/chiudi/", {"session": bobs_row.pk})
     assert response.status_code == 404
     assert is_logged_in(bobs)
 
 
 def test_ending_the_current_session_there_is_logout(browser):
-    response = browser.post("/profilo/attivita/chiudi/", {"session": browser.session.session_key})
+    own_row = UserSession.objects.get(session_key=browser.session.session_key)
+    response = browser.post("/profilo/attivita/chiudi/", {"session": own_row.pk})
     assert response.status_code == 404
     assert is_logged_in(browser)
 
