@@ -13,10 +13,11 @@ urlpatterns = [
     path("intestatari/", views.holders, name="holders"),
     path("flussi/", views.feeds, name="feeds"),
     path("flussi/<uuid:uid>/", views.feed, name="feed"),
-    path("utenze/<str:service_code>/", views.contract, name="contract"),
     path(
-        "utenze/<str:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",
+        "utenze/<path:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",
         views.contract_unlink,
         name="contract_unlink",
     ),
+    # After the longer route: <path:> would swallow it (service codes may contain "/").
+    path("utenze/<path:service_code>/", views.contract, name="contract"),
 ]

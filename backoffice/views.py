@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from core import audit
 from core.access import staff_required
 from customers import selectors as customer_selectors
 from customers import services as customer_services
-from customers.forms import UnlinkReasonForm
+from customers.models import Contract
 from feeds import services as feed_services
 from feeds.models import ImportJob
 
@@ -108,7 +109,7 @@ def holders(request):
     page_obj = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = customer_selectors.search_holders(form.cleaned_data["q"]).prefetch_related(
-            "contracts"
+            Prefetch("contracts", queryset=Contract.objects.order_by("service", "service_code"))
         )
         page_obj = Paginator(results, 25).get_page(request.GET.get("pagina"))
         audit.record(
@@ -137,7 +138,7 @@ def _contract_page(request, contract, form, status=200, failed_link=None):
 @staff_required
 def contract(request, service_code):
     contract = customer_selectors.get_contract(service_code)
-    return _contract_page(request, contract, UnlinkReasonForm())
+    return _contract_page(request, contract, ReasonForm())
 
 
 @staff_required
@@ -145,7 +146,7 @@ def contract(request, service_code):
 def contract_unlink(request, service_code, link_uid):
     contract = customer_selectors.get_contract(service_code)
     link = get_object_or_404(contract.links.select_related("user", "contract"), uid=link_uid)
-    form = UnlinkReasonForm(request.POST)
+    form = ReasonForm(request.POST)
     if not form.is_valid():
         return _contract_page(request, contract, form, status=400, failed_link=link.uid)
     customer_services.unlink_contract(

@@ -32,7 +32,7 @@ class LinkForm(forms.Form):
     )
     partita_iva = forms.CharField(
         label=_("Partita IVA"),
-        max_length=13,
+        max_length=16,  # "IT 01234567890" as printed on some bills
         required=False,
         help_text=_("Dell'intestatario del servizio. Per le utenze non domestiche."),
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
@@ -73,13 +73,4 @@ class ServicesFilterForm(forms.Form):
         label=_("Stato"),
         required=False,
         choices=[("", _("Tutti"))] + list(Contract.Status.choices),
-    )
-
-
-class UnlinkReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Motivo"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Scrivi il motivo: resta nel registro di audit.")},
     )

@@ -1,6 +1,7 @@
 """Linking web users to contracts ("Aggancio servizi")."""
 
 from django.db import IntegrityError, transaction
+from stdnum.it import iva
 
 from core import audit, mail
 
@@ -23,6 +24,11 @@ class LinkOutcome:
 
 def _normalise(value):
     return (value or "").replace(" ", "").upper()
+
+
+def _normalise_vat(value):
+    """Partita IVA as printed or typed: spaces and an "IT" prefix are not part of it."""
+    return iva.compact(value or "")
 
 
 def _identity_matches(contract, *, codice_fiscale, partita_iva):
@@ -49,7 +55,7 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
     matched = contract is not None and _identity_matches(
         contract,
         codice_fiscale=_normalise(codice_fiscale),
-        partita_iva=_normalise(partita_iva),
+        partita_iva=_normalise_vat(partita_iva),
     )
     with transaction.atomic():
         if not matched:
@@ -57,6 +63,7 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
             return LinkOutcome.NO_MATCH, None
         existing = ContractLink.objects.filter(user=user, contract=contract).first()
         if existing is not None:
+            audit.record(actor=user, action="customers.link_repeat", obj=existing, ip=ip)
             return LinkOutcome.ALREADY_LINKED, existing
         try:
             with transaction.atomic():

@@ -5,6 +5,7 @@ queues `tasks.run_import_job`, which calls `execute_job` in the worker.
 """
 
 import logging
+import lzma
 import shutil
 import stat
 import zipfile
@@ -68,7 +69,13 @@ def execute_job(*, job_uid, **options):
     if not claimed:
         return None
     job = ImportJob.objects.get(uid=job_uid)
-    return _execute(job, **options)
+    try:
+        return _execute(job, **options)
+    finally:
+        if job.source == ImportJob.Source.UPLOAD:
+            # The uploaded CSVs hold personal data: once applied (the job keeps the report),
+            # the billing system remains their source; keep no copy.
+            shutil.rmtree(job.directory, ignore_errors=True)
 
 
 def _execute(job, *, stdout=None, stderr=None, **options):
@@ -187,5 +194,12 @@ def _extract(zip_file, target):
                         if written > MAX_ZIP_BYTES:
                             _reject(_("Il contenuto del file zip supera i 500 MB."))
                         dst.write(chunk)
-        except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error):
+        except (
+            zipfile.BadZipFile,
+            NotImplementedError,
+            EOFError,
+            zlib.error,
+            OSError,
+            lzma.LZMAError,
+        ):
             _reject(_("Il file caricato non è un file zip valido."))

@@ -59,3 +59,12 @@ def test_customers_cannot_reach_contract_back_office(client, alice):
     client.force_login(alice)
     url = reverse("backoffice:contract", args=[link.contract.service_code])
     assert client.get(url).status_code == 404
+
+
+def test_a_service_code_with_a_slash_does_not_break_the_pages(staff_client):
+    contract = ContractFactory(service_code="AB/123")
+    html = staff_client.get(reverse("backoffice:holders"), {"q": "AB/123"}).content.decode()
+    url = reverse("backoffice:contract", args=["AB/123"])
+    assert url in html
+    assert staff_client.get(url).status_code == 200
+    assert contract.service_code in staff_client.get(url).content.decode()

@@ -1,5 +1,6 @@
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -50,6 +51,8 @@ def test_staff_upload_a_feed_watch_the_job_and_read_its_report(staff_client):
     assert "customers.csv:3" in html
     assert Holder.objects.filter(customer_code="900001").exists()
     assert not Holder.objects.filter(customer_code="900002").exists()
+    # the uploaded CSVs (personal data) are not kept once applied
+    assert not Path(job.directory).exists()
 
 
 def test_upload_refuses_what_is_not_a_zip(staff_client):

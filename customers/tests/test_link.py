@@ -242,3 +242,12 @@ def test_two_hundred_contracts_are_searchable_filterable_and_paged(client, alice
     assert html.count(">Apri<") == 20
     html = client.get(url, {"service": "waste", "pagina": 4}).content.decode()
     assert "Pagina 4 di 4" in html
+
+
+def test_partita_iva_may_be_typed_with_the_it_prefix(client, alice, business):
+    client.force_login(alice)
+    response = post(
+        client, business, codice_fiscale="", partita_iva=f"IT {business.holder.partita_iva}"
+    )
+    assert response.status_code == 302
+    assert ContractLink.objects.filter(user=alice, contract=business).exists()
