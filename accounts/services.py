@@ -199,7 +199,7 @@ def register(*, data, request=None):
                     ip=context["ip"],
                 )
             AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.REGISTERED, **context)
-            _send_confirmation(user)
+            send_confirmation(user)
             _schedule_purge(user)
     except IntegrityError:
         # A simultaneous registration took the address or username first.
@@ -208,7 +208,7 @@ def register(*, data, request=None):
     return user
 
 
-def _send_confirmation(user):
+def send_confirmation(user):
     token = _issue_token(user=user, purpose=EmailToken.Purpose.CONFIRM, validity=CONFIRM_VALIDITY)
     mail.send_welcome(user=user, link=_link("accounts:confirm", token))
 
@@ -225,17 +225,8 @@ def resend_confirmation(*, email):
     user = User.objects.filter(email__iexact=email.strip(), email_confirmed_at__isnull=True).first()
     if user is not None and user.is_active:
         with transaction.atomic():
-            _send_confirmation(user)
+            send_confirmation(user)
     return None
-
-
-def staff_resend_confirmation(*, user, actor):
-    if user.is_confirmed or not user.is_active:
-        return False
-    with transaction.atomic():
-        _send_confirmation(user)
-        audit.record(actor=actor, action="accounts.resend_confirmation", obj=user)
-    return True
 
 
 def confirm_registration(*, token, request=None):
@@ -420,27 +411,3 @@ def delete_profile(*, user):
 def _delete_user(user):
     end_all_sessions(user=user)
     user.delete()
-
-
-# --- staff ----------------------------------------------------------------------------------
-
-
-def block_user(*, user, actor, reason):
-    with transaction.atomic():
-        user.is_active = False
-        user.blocked_at = timezone.now()
-        user.blocked_reason = reason
-        user.save(update_fields=["is_active", "blocked_at", "blocked_reason"])
-        end_all_sessions(user=user)
-        record_event(user=user, kind=AccountEvent.Kind.BLOCKED)
-        audit.record(actor=actor, action="accounts.block", obj=user, reason=reason)
-
-
-def unblock_user(*, user, actor, reason):
-    with transaction.atomic():
-        user.is_active = True
-        user.blocked_at = None
-        user.blocked_reason = ""
-        user.save(update_fields=["is_active", "blocked_at", "blocked_reason"])
-        record_event(user=user, kind=AccountEvent.Kind.UNBLOCKED)
-        audit.record(actor=actor, action="accounts.unblock", obj=user, reason=reason)

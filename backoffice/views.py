@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from accounts import services as account_services
+from accounts import staff as account_staff
 from core import audit
 from core.access import staff_required
 from customers import selectors as customer_selectors
@@ -69,7 +69,7 @@ def user_detail(request, uid):
 @require_POST
 def resend_confirmation(request, uid):
     customer = get_object_or_404(User, uid=uid)
-    if account_services.staff_resend_confirmation(user=customer, actor=request.user):
+    if account_staff.staff_resend_confirmation(user=customer, actor=request.user):
         messages.success(request, _("Nuovo link di conferma inviato."))
     else:
         messages.info(request, _("Il profilo è già confermato."))
@@ -88,10 +88,10 @@ def set_blocked(request, uid, block):
         return _detail(request, customer, form, status=400)
     reason = form.cleaned_data["reason"]
     if block:
-        account_services.block_user(user=customer, actor=request.user, reason=reason)
+        account_staff.block_user(user=customer, actor=request.user, reason=reason)
         messages.success(request, _("Profilo bloccato. Le sue sessioni sono state chiuse."))
     else:
-        account_services.unblock_user(user=customer, actor=request.user, reason=reason)
+        account_staff.unblock_user(user=customer, actor=request.user, reason=reason)
         messages.success(request, _("Profilo sbloccato."))
     return redirect("backoffice:user", uid=uid)
 

@@ -56,7 +56,8 @@ DEBUG = envbool("DEBUG")
 TESTING = "pytest" in sys.modules or envbool("SPORTELLO_TESTING")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
-PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails start here; by default the address `make run` serves (PORT follows).
+PUBLIC_URL = env("PUBLIC_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 HTTPS = PUBLIC_URL.startswith("https://")
 
 # --- Branding: another utility brands its own instance with these variables. -------------
@@ -106,6 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestRateLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -291,7 +293,10 @@ LOGOUT_REDIRECT_URL = "home"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "it"
-LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
+# A language is offered only once its catalogue is translated (WCAG 3.1.1: a page must not
+# say lang="en" and speak Italian). locale/en is generated but not translated yet: add
+# ("en", _("English")) here when it is.
+LANGUAGES = [("it", _("Italiano"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
@@ -347,13 +352,29 @@ globals().update(_email_settings(EMAIL_URL))
 
 # --- Background tasks (Tasks API, database backend: nothing to run but the database) --------
 # Enqueueing writes a row in the same database and transaction as the change that causes it.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Imports run on a queue of their own ("imports"), so a long import never delays a
+# password-reset mail on the "default" queue; `manage.py run` starts a worker for each.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features are off everywhere; a page that needs one (a camera for a meter
+# photo, say) turns it on for itself, not for the whole site.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+        "payment", "usb", "browsing-topics", "interest-cohort",
+    )
+}  # fmt: skip
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],

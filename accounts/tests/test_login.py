@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services
+from accounts import staff
 from accounts.models import AccountEvent, UserSession
 
 from .factories import UserFactory
@@ -119,7 +119,7 @@ def test_an_unconfirmed_profile_cannot_log_in(client, db):
 
 
 def test_a_blocked_profile_cannot_log_in_and_is_not_told_why(client, alice, charlie):
-    services.block_user(user=alice, actor=charlie, reason="Segnalazione di furto d'identità")
+    staff.block_user(user=alice, actor=charlie, reason="Segnalazione di furto d'identità")
     response = login(client, "alice", ALICE_PASSWORD)
     assert response.status_code == 200
     assert errors_of(response) == errors_of(login(Client(), "nessuno", "sbagliata"))

@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services
+from accounts import staff
 from accounts.models import AccountEvent, EmailToken, UserSession
 
 from .factories import UserFactory
@@ -150,14 +150,14 @@ def test_a_reset_confirms_an_unconfirmed_address(client, db):
 
 
 def test_a_blocked_profile_gets_no_link(client, alice, charlie):
-    services.block_user(user=alice, actor=charlie, reason="prova")
+    staff.block_user(user=alice, actor=charlie, reason="prova")
     for identifier in ("alice", alice.email):
         assert ask(client, identifier).url == "/password/recupero/inviata/"
     assert mails("password_reset") == []
 
 
 def test_a_link_issued_before_a_block_stops_working(client, alice, charlie, reset_link):
-    services.block_user(user=alice, actor=charlie, reason="prova")
+    staff.block_user(user=alice, actor=charlie, reason="prova")
     response = new_password(client, reset_link)
     assert response.status_code == 410
     alice.refresh_from_db()
