@@ -1,5 +1,7 @@
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.contrib.sessions.models import Session
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from .models import AccountEvent, Consent, UserSession
 
@@ -27,8 +29,17 @@ def recent_events(user, limit=50):
     return events[:limit] if limit else events
 
 
+def live_sessions():
+    """Condition on UserSession: its Django session still exists and has not expired."""
+    return Exists(
+        Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=timezone.now())
+    )
+
+
 def sessions_of(user):
-    return UserSession.objects.filter(user=user)
+    """ "Sessioni aperte": only sessions that still work, in one query. The rows of ended
+    ones are pruned daily (`manage.py housekeeping`, accounts.signals)."""
+    return UserSession.objects.filter(live_sessions(), user=user)
 
 
 def consents_of(user):

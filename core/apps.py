@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Sportello"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401
+        from . import checks, checks_cache, signals  # noqa: F401

@@ -1,9 +1,15 @@
 import time
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .middleware import LOGIN_AT_KEY
+
+# Sent once a day by `manage.py housekeeping`, after the core's own pruning. An app connects
+# a receiver for its daily work (accounts: drop the rows of sessions that no longer exist).
+# Receivers take **kwargs and return how many rows they removed (or None). Arguments:
+# verbosity (int).
+housekeeping = Signal()
 
 
 @receiver(user_logged_in)

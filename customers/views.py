@@ -4,38 +4,44 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
 
-from core.http import client_ip
+from core import limits
+from core.http import client_ip, client_key
 
 from . import selectors, services
 from .forms import LinkForm, ServicesFilterForm
 from .services import LinkOutcome
 
-# Failed linking attempts per web user and per address: the codes are guessable.
-LINK_FAILURES = "5/h"
+# Failed linking attempts per web user and per client address (IPv6: per /64) in an hour:
+# the codes on a bill are guessable.
+LINK_FAILURES = 5
+LINK_PERIOD = 60 * 60
 
 
-def _user_key(group, request):
-    return str(request.user.pk)
+def _link_counters(request):
+    return (("link-user", str(request.user.pk)), ("link-ip", client_key(request)))
 
 
-def _ip_key(group, request):
-    return client_ip(request)
-
-
-def _link_blocked(request):
-    """True once the user or the address has used up its failed attempts."""
-    for group, key in (("link-user", _user_key), ("link-ip", _ip_key)):
-        usage = get_usage(request, group=group, key=key, rate=LINK_FAILURES, increment=False)
-        if usage is not None and usage["count"] >= usage["limit"]:
-            return True
+def _link_refused(request):
+    """Count this attempt before the codes are tried, so concurrent POSTs cannot all get
+    through; True when the user or the address is over the limit, or when the count cannot
+    be taken (fail closed). An attempt refused on the address does not use up the user's.
+    """
+    (user_group, user_key), (ip_group, ip_key) = _link_counters(request)
+    common = {"limit": LINK_FAILURES, "period": LINK_PERIOD, "fail_closed": True}
+    if limits.consume(group=user_group, key=user_key, **common):
+        return True
+    if limits.consume(group=ip_group, key=ip_key, **common):
+        limits.refund(group=user_group, key=user_key, period=LINK_PERIOD)
+        return True
     return False
 
 
-def _count_failure(request):
-    for group, key in (("link-user", _user_key), ("link-ip", _ip_key)):
-        get_usage(request, group=group, key=key, rate=LINK_FAILURES, increment=True)
+def _not_a_failure(request):
+    """The codes matched: the attempt counted up front is given back, so the limit is on
+    failed attempts ("5 failed attempts an hour")."""
+    for group, key in _link_counters(request):
+        limits.refund(group=group, key=key, period=LINK_PERIOD)
 
 
 def _group_rows(links):
@@ -100,44 +106,43 @@ def services_list(request):
 def link(request):
     """ "Aggancio servizi"."""
     form = LinkForm(request.POST or None)
-    if request.method == "POST":
-        if _link_blocked(request):
-            form.is_valid()
+    if request.method == "POST" and form.is_valid():
+        if _link_refused(request):
             return render(
                 request, "customers/link.html", {"form": form, "blocked": True}, status=429
             )
-        if form.is_valid():
-            data = form.cleaned_data
-            outcome, link = services.link_contract(
-                user=request.user,
-                customer_code=data["customer_code"],
-                service_code=data["service_code"],
-                codice_fiscale=data["codice_fiscale"],
-                partita_iva=data["partita_iva"],
-                ip=client_ip(request) or None,
+        data = form.cleaned_data
+        outcome, link = services.link_contract(
+            user=request.user,
+            customer_code=data["customer_code"],
+            service_code=data["service_code"],
+            codice_fiscale=data["codice_fiscale"],
+            partita_iva=data["partita_iva"],
+            ip=client_ip(request) or None,
+        )
+        if outcome == LinkOutcome.LINKED:
+            _not_a_failure(request)
+            messages.success(
+                request,
+                _("Il servizio %(code)s è stato collegato al tuo profilo.")
+                % {"code": link.contract.service_code},
             )
-            if outcome == LinkOutcome.LINKED:
-                messages.success(
-                    request,
-                    _("Il servizio %(code)s è stato collegato al tuo profilo.")
-                    % {"code": link.contract.service_code},
-                )
-                return redirect("customers:services")
-            if outcome == LinkOutcome.ALREADY_LINKED:
-                messages.info(
-                    request,
-                    _("Il servizio %(code)s è già collegato al tuo profilo.")
-                    % {"code": link.contract.service_code},
-                )
-                return redirect("customers:services")
-            _count_failure(request)
-            form.add_error(
-                None,
-                _(
-                    "I dati inseriti non corrispondono a un servizio. Controlla Codice cliente, "
-                    "Codice servizio e Codice fiscale o Partita IVA sulla bolletta e riprova."
-                ),
+            return redirect("customers:services")
+        if outcome == LinkOutcome.ALREADY_LINKED:
+            _not_a_failure(request)
+            messages.info(
+                request,
+                _("Il servizio %(code)s è già collegato al tuo profilo.")
+                % {"code": link.contract.service_code},
             )
+            return redirect("customers:services")
+        form.add_error(
+            None,
+            _(
+                "I dati inseriti non corrispondono a un servizio. Controlla Codice cliente, "
+                "Codice servizio e Codice fiscale o Partita IVA sulla bolletta e riprova."
+            ),
+        )
     return render(request, "customers/link.html", {"form": form})
 
 

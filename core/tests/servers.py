@@ -50,6 +50,22 @@ class RedisServer:
             self.process = None
 
 
+def unreachable_redis_caches(port):
+    """CACHES as production sets them (django-redis, IGNORE_EXCEPTIONS, 1 s timeouts),
+    pointed at a port where nothing listens: Redis is down."""
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/7",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+
+
 def server_env(**extra):
     env = {
         k: v
@@ -71,18 +87,24 @@ def manage(env, *args):
 class AppServer:
     """gunicorn serving the portal with the given environment."""
 
-    def __init__(self, port, env):
+    def __init__(self, port, env, threads=1):
         self.port = port
         self.env = env
+        self.threads = threads  # > 1: gunicorn's gthread worker, requests truly concurrent
         self.base = f"http://127.0.0.1:{port}"
         self.process = None
 
-    def start(self):
+    def start(self, wait=True):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "sportello.wsgi:application",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "30"],
+             "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+             "--threads", str(self.threads), "--timeout", "30"],
             env=self.env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        if wait:
+            self.wait()
+
+    def wait(self):
         _wait(lambda: requests.get(f"{self.base}/healthz", timeout=2).ok, what="app server")
 
     def stop(self):
@@ -90,6 +112,12 @@ class AppServer:
             self.process.terminate()
             self.process.wait(timeout=15)
             self.process = None
+
+
+def csrf_token(session, url):
+    """The CSRF token of the form on the page at `url`."""
+    page = session.get(url, timeout=10)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
 
 
 def login(session, base, username, password):

@@ -35,7 +35,7 @@ def test_anonymous_pages_may_be_cached_but_authenticated_ones_never(client, alic
 def test_session_idle_timeout_is_thirty_minutes():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
     assert django_settings.SESSION_SAVE_EVERY_REQUEST
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 def test_session_ends_after_24_hours_whatever_the_activity(client, alice):
@@ -99,6 +99,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "PUBLIC_URL": "https://sportello.example.it",
         "ALLOWED_HOSTS": "sportello.example.it",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        # Without it, mail would stay in the outbox: a deploy error (sportello.E001).
+        "EMAIL_URL": "smtp+tls://sportello:secret@smtp.example.it:587",
         "SPORTELLO_VAR_DIR": str(tmp_path),
     }
     env.pop("SPORTELLO_TESTING", None)

@@ -1,7 +1,10 @@
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
+from conftest import free_port
 from core.models import AuditEvent, OutboxMessage
+from core.tests.servers import unreachable_redis_caches
 from customers.models import Contract, ContractLink
 
 from .factories import CompanyFactory, ContractFactory, HolderFactory, LinkFactory
@@ -251,3 +254,58 @@ def test_partita_iva_may_be_typed_with_the_it_prefix(client, alice, business):
     )
     assert response.status_code == 302
     assert ContractLink.objects.filter(user=alice, contract=business).exists()
+
+
+def test_the_failure_limit_is_counted_before_the_codes_are_tried(client, alice, domestic):
+    """Each attempt is counted first: the sixth is refused without being tried (an audit
+    event per tried attempt, none for the refused ones)."""
+    client.force_login(alice)
+    for _ in range(5):
+        assert post(client, domestic, customer_code="0").status_code == 200
+    for _ in range(3):
+        assert post(client, domestic, customer_code="0").status_code == 429
+    assert AuditEvent.objects.filter(action="customers.link_failed").count() == 5
+
+
+def test_successful_links_do_not_count_as_failures(client, alice, domestic):
+    client.force_login(alice)
+    others = ContractFactory.create_batch(2)
+    assert post(client, others[0]).status_code == 302
+    assert post(client, others[0]).status_code == 302  # already linked: not a failure either
+    for _ in range(5):
+        assert GENERIC in post(client, domestic, customer_code="0").content.decode()
+    assert post(client, others[1]).status_code == 429
+
+
+def test_a_form_with_errors_is_not_an_attempt(client, alice, domestic):
+    client.force_login(alice)
+    for _ in range(8):
+        assert (
+            "devi spuntare la dichiarazione"
+            in post(client, domestic, declaration="").content.decode()
+        )
+    assert post(client, domestic).status_code == 302
+
+
+def test_addresses_of_one_ipv6_64_share_the_address_limit(client, alice, bob, domestic):
+    client.force_login(alice)
+    for i in range(1, 6):
+        post(client, domestic, remote_addr=f"2001:db8:1:2::{i}", customer_code="0")
+    client.force_login(bob)
+    response = post(client, domestic, remote_addr="2001:db8:1:2:ffff::9")
+    assert response.status_code == 429
+    # another /64 is another address
+    assert post(client, domestic, remote_addr="2001:db8:1:3::1").status_code == 302
+
+
+def test_with_the_cache_down_linking_is_refused_but_pages_still_work(client, alice, domestic):
+    """The codes on a bill are guessable: no count, no attempt. The general limits stay
+    open (RATELIMIT_FAIL_OPEN), so the rest of the portal works."""
+    client.force_login(alice)
+    with override_settings(CACHES=unreachable_redis_caches(free_port())):
+        assert client.get(reverse("customers:link")).status_code == 200
+        response = post(client, domestic)
+        assert response.status_code == 429
+        assert "Troppi tentativi" in response.content.decode()
+        assert not ContractLink.objects.exists()
+        assert client.get(reverse("customers:services")).status_code == 200
