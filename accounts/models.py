@@ -53,6 +53,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("profilo web")
         verbose_name_plural = _("profili web")
+        # Staff permissions that are not "add/change/delete/view" of one model; the roles
+        # (groups) that hold them are created by migration 0003_staff_roles.
+        permissions = [
+            ("access_backoffice", _("Può entrare nel back-office")),
+            ("manage_customers", _("Può bloccare, sbloccare e contattare i profili dei clienti")),
+            ("manage_staff", _("Può gestire il personale e i suoi ruoli")),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
             models.UniqueConstraint(

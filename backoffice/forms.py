@@ -1,5 +1,9 @@
 from django import forms
+from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
+
+from accounts import staff
 
 
 class UserSearchForm(forms.Form):
@@ -43,3 +47,51 @@ class FeedUploadForm(forms.Form):
         if archive.size > self.MAX_BYTES:
             raise forms.ValidationError(_("L'archivio supera i 200 MB."))
         return archive
+
+
+class RolesForm(forms.Form):
+    """The roles of a staff member: the groups listed in accounts.staff.ROLES."""
+
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Ruoli"),
+        queryset=Group.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Operatore servizio clienti: profili web, intestatari e utenze, posta inviata. "
+            "Operatore pratiche: le pratiche online. Amministratore: tutto questo più il "
+            "personale, i flussi, il registro di audit e l'amministrazione."
+        ),
+        error_messages={"required": _("Scegli almeno un ruolo.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].queryset = staff.role_groups()
+
+
+class StaffCreateForm(RolesForm):
+    username = forms.CharField(
+        label=_("Nome utente"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Lettere, cifre e i caratteri @ . + - _ (al massimo 150)."),
+    )
+    first_name = forms.CharField(label=_("Nome"), max_length=150)
+    last_name = forms.CharField(label=_("Cognome"), max_length=150)
+    email = forms.EmailField(
+        label=_("Indirizzo e-mail"),
+        max_length=254,
+        help_text=_("Riceverà qui il link per scegliere la password, valido 24 ore."),
+    )
+
+    field_order = ["username", "first_name", "last_name", "email", "roles"]
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(
+        label=_("Azione"),
+        max_length=80,
+        required=False,
+        help_text=_("Per esempio accounts.block, oppure solo accounts. per tutte le sue azioni."),
+    )
+    actor = forms.CharField(label=_("Chi (nome utente)"), max_length=150, required=False)

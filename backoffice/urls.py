@@ -1,23 +1,41 @@
 from django.urls import path
 
-from . import views
+from .views import audit, customers, feeds, home, staff
 
 app_name = "backoffice"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("utenti/", views.users, name="users"),
-    path("utenti/<uuid:uid>/", views.user_detail, name="user"),
-    path("utenti/<uuid:uid>/reinvia-conferma/", views.resend_confirmation, name="resend"),
-    path("utenti/<uuid:uid>/blocca/", views.set_blocked, {"block": True}, name="block"),
-    path("utenti/<uuid:uid>/sblocca/", views.set_blocked, {"block": False}, name="unblock"),
-    path("intestatari/", views.holders, name="holders"),
-    path("flussi/", views.feeds, name="feeds"),
-    path("flussi/<uuid:uid>/", views.feed, name="feed"),
+    path("", home.home, name="home"),
+    path("utenti/", customers.users, name="users"),
+    path("utenti/<uuid:uid>/", customers.user_detail, name="user"),
+    path("utenti/<uuid:uid>/reinvia-conferma/", customers.resend_confirmation, name="resend"),
+    path("utenti/<uuid:uid>/blocca/", customers.set_blocked, {"block": True}, name="block"),
+    path("utenti/<uuid:uid>/sblocca/", customers.set_blocked, {"block": False}, name="unblock"),
+    path("intestatari/", customers.holders, name="holders"),
+    path("flussi/", feeds.feeds, name="feeds"),
+    path("flussi/<uuid:uid>/", feeds.feed, name="feed"),
+    path("personale/", staff.staff_list, name="staff"),
+    path("personale/nuovo/", staff.staff_create, name="staff_create"),
+    path("personale/<uuid:uid>/", staff.staff_member, name="staff_member"),
+    path("personale/<uuid:uid>/ruoli/", staff.staff_roles, name="staff_roles"),
+    path(
+        "personale/<uuid:uid>/disattiva/",
+        staff.staff_set_active,
+        {"active": False},
+        name="staff_deactivate",
+    ),
+    path(
+        "personale/<uuid:uid>/riattiva/",
+        staff.staff_set_active,
+        {"active": True},
+        name="staff_reactivate",
+    ),
+    path("personale/<uuid:uid>/reinvia-link/", staff.staff_resend, name="staff_resend"),
+    path("registro/", audit.audit_log, name="audit"),
     path(
         "utenze/<path:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",
-        views.contract_unlink,
+        customers.contract_unlink,
         name="contract_unlink",
     ),
     # After the longer route: <path:> would swallow it (service codes may contain "/").
-    path("utenze/<path:service_code>/", views.contract, name="contract"),
+    path("utenze/<path:service_code>/", customers.contract, name="contract"),
 ]

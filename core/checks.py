@@ -14,3 +14,19 @@ def captcha_test_mode(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def mail_leaves_the_server(app_configs, **kwargs):
+    """A production site (https PUBLIC_URL) without EMAIL_URL keeps every message, password
+    links included, in the outbox, where the back-office mailbox shows them."""
+    if settings.PUBLIC_URL.startswith("https://") and not settings.EMAIL_URL:
+        return [
+            checks.Error(
+                "PUBLIC_URL is https:// but EMAIL_URL is not set: mail would stay in the "
+                "outbox and be readable at /posta/.",
+                hint="Set EMAIL_URL to your SMTP server (smtp+tls://user:password@host:587).",
+                id="sportello.E001",
+            )
+        ]
+    return []

@@ -20,7 +20,7 @@ def _style_widget(widget):
     kind = widget.get("type")
     if kind in ("checkbox", "radio"):
         css = "form-check-input"
-    elif kind == "select" or widget.get("template_name", "").endswith("select.html"):
+    elif kind == "select" or widget.get("template_name", "").endswith("/select.html"):
         css = "form-select"
     elif kind == "hidden":
         return

@@ -2,7 +2,9 @@
 
 alice and bob are holders in the demo feed (demo/customers.csv) with the same codice fiscale,
 so they can link their own contracts. Staff have an authenticator with a fixed, public demo
-key: `manage.py demo_code charlie` prints the current code.
+key: `manage.py demo_code charlie` prints the current code. A staff persona's "role" is the
+name of its group (accounts.staff.ROLES): charlie is the customer-service operator, diana the
+administrator.
 """
 
 PERSONAS = {
@@ -28,7 +30,7 @@ PERSONAS = {
         "last_name": "Verdi",
         "codice_fiscale": "",
         "password": "Carla-demo-2026!",
-        "role": "operator",
+        "role": "Operatore servizio clienti",
     },
     "diana": {
         "email": "diana.admin@example.com",
@@ -36,9 +38,16 @@ PERSONAS = {
         "last_name": "Neri",
         "codice_fiscale": "",
         "password": "Diana-demo-2026!",
-        "role": "admin",
+        "role": "Amministratore",
     },
 }
+
+STAFF_ROLES = ("Operatore servizio clienti", "Operatore pratiche", "Amministratore")
+
+
+def is_staff_persona(name):
+    return PERSONAS[name]["role"] in STAFF_ROLES
+
 
 # Hex TOTP key of the staff personas' demo authenticator (public: demo only).
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"

@@ -3,13 +3,14 @@ import re
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from . import audit
+from .access import staff_required
 from .models import OutboxMessage
 
 
@@ -52,14 +53,21 @@ def brand_css(request):
     return HttpResponse(f":root{{--sp-primary:{color};}}\n", content_type="text/css")
 
 
-def _mailbox_allowed(request):
-    # Mail holds personal data: visible only to developers (DEBUG) and staff.
-    if not (settings.DEBUG or request.user.is_staff):
-        raise Http404
+# Messages whose body holds a live single-use link: whoever reads it could use the link.
+TOKEN_KINDS = frozenset({"welcome", "password_reset", "email_change_confirm", "staff_invitation"})
 
 
+def show_message_body(message):
+    """Mail holds personal data and, for TOKEN_KINDS, a key to someone's account. With a real
+    SMTP server the mailbox is the dead-letter view (state and error, never the text); a
+    token-carrying text is shown only on a developer's DEBUG instance."""
+    if settings.EMAIL_URL:
+        return False
+    return settings.DEBUG or message.kind not in TOKEN_KINDS
+
+
+@staff_required("core.view_outboxmessage", open_in_debug=True)
 def mailbox(request):
-    _mailbox_allowed(request)
     messages = OutboxMessage.objects.only(
         "id", "kind", "to", "subject", "state", "created_at", "sent_at", "attempts"
     )
@@ -74,16 +82,19 @@ def mailbox(request):
     )
 
 
+@staff_required("core.view_outboxmessage", open_in_debug=True)
 def mailbox_message(request, message_id):
-    _mailbox_allowed(request)
     message = get_object_or_404(OutboxMessage, pk=message_id)
     if request.user.is_authenticated:
         audit.record(actor=request.user, action="mailbox.view", obj=message)
-    # With a real SMTP server the mailbox is the dead-letter view: state and error, never the
-    # text, which may hold a live link (a password reset) that staff must not be able to use.
-    show_body = not settings.EMAIL_URL
     return render(
-        request, "core/mailbox_message.html", {"message": message, "show_body": show_body}
+        request,
+        "core/mailbox_message.html",
+        {
+            "message": message,
+            "show_body": show_message_body(message),
+            "smtp": bool(settings.EMAIL_URL),
+        },
     )
 
 

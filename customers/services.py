@@ -1,5 +1,6 @@
 """Linking web users to contracts ("Aggancio servizi")."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from stdnum.it import iva
 
@@ -87,7 +88,12 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
 
 
 def unlink_contract(*, link, actor, reason=""):
-    """Remove a link: by its user ("I miei servizi") or by staff, with a reason. Audited."""
+    """Remove a link: by its user ("I miei servizi") or by staff, with a reason. Audited.
+
+    Raises PermissionDenied for staff without customers.delete_contractlink (the view checks
+    it too; this keeps every other caller honest)."""
+    if actor != link.user and not actor.has_perm("customers.delete_contractlink"):
+        raise PermissionDenied
     with transaction.atomic():
         audit.record(
             actor=actor,

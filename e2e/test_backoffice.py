@@ -1,5 +1,6 @@
-"""Browser journey in the back-office: an operator with two-step verification finds a
-customer by codice fiscale, opens the profile, blocks it with a reason and unblocks it.
+"""Browser journeys in the back-office: an operator with two-step verification finds a
+customer by codice fiscale, opens the profile, blocks it with a reason and unblocks it; an
+administrator creates a staff member and gives them a role.
 
 At desktop and phone size; every page visited, including the one with the form's error, is
 screenshotted into e2e/artifacts/ and checked with axe-core (WCAG 2.1 A/AA).
@@ -19,6 +20,7 @@ from .browser import console_of, totp_code
 pytestmark = pytest.mark.e2e
 
 CHARLIE_PASSWORD = PERSONAS["charlie"]["password"]  # public demo data
+DIANA_PASSWORD = PERSONAS["diana"]["password"]
 CF_LUCIA = "BNCLCU80A41G224" + codicefiscale.calc_check_digit("BNCLCU80A41G224")
 
 
@@ -132,3 +134,70 @@ def test_operator_finds_blocks_and_unblocks_a_customer(
     assert actions.count("accounts.unblock") == 1
     # The form sent back without a reason is answered 400, which Chromium logs.
     console_of(page).assert_clean(allow=[r"the server responded with a status of 400 "])
+
+
+@pytest.fixture
+def diana_device(diana):
+    """The administrator diana (core.personas) with an authenticator app set up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=diana, name="app", confirmed=True)
+
+
+def field(page, label):
+    return page.get_by_label(re.compile(rf"^{label}( \*)?$"))
+
+
+def test_administrator_creates_a_staff_member_and_gives_a_role(
+    page, axe_check, login, diana_device
+):
+    from django.contrib.auth import get_user_model
+
+    from core.models import AuditEvent, OutboxMessage
+
+    login(page, "diana", DIANA_PASSWORD, otp=lambda: totp_code(diana_device), check=axe_check)
+    page.locator("header").get_by_role("link", name="Back-office").click()
+    expect(h1(page)).to_have_text("Back-office")
+    axe_check(page)
+    page.locator("main").get_by_role("link", name="Personale e ruoli").click()
+    expect(h1(page)).to_have_text("Personale e ruoli")
+    expect(page.get_by_role("table")).to_contain_text("diana")
+    axe_check(page)
+
+    page.get_by_role("link", name="Nuovo membro del personale").click()
+    expect(h1(page)).to_have_text("Nuovo membro del personale")
+    axe_check(page)
+    field(page, "Nome utente").fill("giulia.neri")
+    field(page, "Nome").fill("Giulia")
+    field(page, "Cognome").fill("Neri")
+    field(page, "Indirizzo e-mail").fill("giulia.neri@example.com")
+    page.get_by_role("checkbox", name="Operatore pratiche").check()
+    page.get_by_role("button", name="Crea e invia il link").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "giulia.neri@example.com riceverà il link per scegliere la password"
+    )
+    expect(h1(page)).to_have_text("Giulia Neri")
+    main = page.locator("main")
+    expect(main).to_contain_text("in attesa della password")
+    expect(page.get_by_role("checkbox", name="Operatore pratiche")).to_be_checked()
+    axe_check(page)
+
+    page.get_by_role("checkbox", name="Operatore servizio clienti").check()
+    page.get_by_role("button", name="Salva i ruoli").click()
+    expect(page.get_by_role("status")).to_contain_text("Ruoli aggiornati.")
+    expect(main).to_contain_text("Operatore pratiche, Operatore servizio clienti")
+    axe_check(page)
+
+    member = get_user_model().objects.get(username="giulia.neri")
+    assert member.is_staff and not member.has_usable_password()
+    assert set(member.groups.values_list("name", flat=True)) == {
+        "Operatore pratiche",
+        "Operatore servizio clienti",
+    }
+    assert OutboxMessage.objects.filter(kind="staff_invitation", to=member.email).count() == 1
+    actions = list(
+        AuditEvent.objects.filter(actor=diana_device.user).values_list("action", flat=True)
+    )
+    assert actions.count("accounts.staff_create") == 1
+    assert actions.count("accounts.staff_roles") == 1
+    console_of(page).assert_clean()

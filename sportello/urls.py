@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
-from django_otp.admin import OTPAdminSite
 
-# The administration needs a verified second factor (django-otp's documented switch), and
-# staff log in through the portal's own login page, with its throttling and its 2FA step.
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "Sportello - back-office"
+from accounts.admin import SportelloAdminSite
+
+# The administration needs a verified second factor (django-otp's documented switch) and the
+# Amministratore role; staff log in through the portal's own login page, with its throttling
+# and its 2FA step (SportelloAdminSite.login sends them there; others get a 404).
+admin.site.__class__ = SportelloAdminSite
+admin.site.site_header = "Amministrazione"
 admin.site.site_title = "Sportello"
 
 urlpatterns = [
@@ -15,10 +16,6 @@ urlpatterns = [
     path("servizi/", include("customers.urls")),
     path("captcha/", include("captcha.urls")),
     path("backoffice/", include("backoffice.urls")),
-    path(
-        "gestione/login/",
-        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
-    ),
     path("gestione/", admin.site.urls),
 ]
 

@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from core.personas import PERSONAS
+from accounts.staff import ensure_roles
+from core.personas import PERSONAS, is_staff_persona
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,15 +19,26 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def persona(name):
-    """One of the shared personas (core.personas): alice and bob are customers, charlie an
-    operator, diana an administrator."""
+    """One of the shared personas (core.personas): alice and bob are customers, charlie the
+    customer-service operator, diana an administrator (by role, not superuser)."""
     data = PERSONAS[name]
-    return UserFactory(
+    staff = is_staff_persona(name)
+    user = UserFactory(
         username=name,
         email=data["email"],
         first_name=data["first_name"],
         last_name=data["last_name"],
         password=data["password"],
-        is_staff=data["role"] in ("operator", "admin"),
-        is_superuser=data["role"] == "admin",
+        is_staff=staff,
     )
+    if staff:
+        user.groups.add(ensure_roles()[data["role"]])
+    return user
+
+
+def staff_member(role, **kwargs):
+    """A staff member with one role of accounts.staff.ROLES (or none, with role=None)."""
+    user = UserFactory(is_staff=True, **kwargs)
+    if role is not None:
+        user.groups.add(ensure_roles()[role])
+    return user

@@ -1,16 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from conftest import login_verified
 from core.models import AuditEvent
 from customers.models import ContractLink
 from customers.tests.factories import CompanyFactory, ContractFactory, LinkFactory
-
-
-@pytest.fixture
-def staff_client(client, charlie):
-    login_verified(client, charlie)
-    return client
 
 
 @pytest.mark.parametrize("field", ["customer_code", "codice_fiscale", "service_code", "name"])

@@ -28,9 +28,10 @@ def zipped(files):
 
 
 @pytest.fixture
-def staff_client(client, charlie, settings, tmp_path):
+def staff_client(client, diana, settings, tmp_path):
+    """Feed uploads are for administrators: diana."""
     settings.MEDIA_ROOT = tmp_path
-    login_verified(client, charlie)
+    login_verified(client, diana)
     return client
 
 
@@ -75,4 +76,15 @@ def test_upload_refuses_a_zip_with_unexpected_entries(staff_client):
 
 def test_customers_cannot_reach_the_feed_pages(client, alice):
     client.force_login(alice)
+    assert client.get(reverse("backoffice:feeds")).status_code == 404
+
+
+def test_an_operator_neither_uploads_nor_sees_the_jobs(client, charlie, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    login_verified(client, charlie)
+    response = client.post(
+        reverse("backoffice:feeds"), {"archive": zipped({"customers.csv": CUSTOMERS})}
+    )
+    assert response.status_code == 404
+    assert not ImportJob.objects.exists()
     assert client.get(reverse("backoffice:feeds")).status_code == 404

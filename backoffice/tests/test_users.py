@@ -2,41 +2,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccountEvent
-from accounts.tests.factories import UserFactory
-from conftest import login_verified
+from accounts.tests.factories import UserFactory, staff_member
 from core.models import AuditEvent, OutboxMessage
-
-
-@pytest.fixture
-def staff_client(client, charlie):
-    login_verified(client, charlie)
-    return client
-
-
-@pytest.fixture
-def customer(db):
-    return UserFactory(
-        username="mario.rossi",
-        first_name="Mario",
-        last_name="Rossi",
-        codice_fiscale="RSSMRA85T10A562S",
-        email="mario.rossi@example.com",
-    )
-
-
-def test_customers_and_anonymous_visitors_cannot_reach_the_back_office(client, alice, customer):
-    url = reverse("backoffice:user", args=[customer.uid])
-    assert client.get(url).status_code == 302  # to the login page
-    client.force_login(alice)
-    for path in (reverse("backoffice:home"), reverse("backoffice:users"), url):
-        assert client.get(path).status_code == 404
-
-
-def test_staff_without_a_second_factor_are_sent_to_set_it_up(client, charlie):
-    client.force_login(charlie)
-    response = client.get(reverse("backoffice:users"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:two_factor")
 
 
 @pytest.mark.parametrize(
@@ -103,3 +70,70 @@ def test_search_results_page_query_count_does_not_grow(staff_client):
     for _ in range(20):
         UserFactory(last_name="Rossi")
     assert count() == one
+
+
+# --- staff accounts are out of an operator's reach ---------------------------------------------
+
+
+@pytest.fixture
+def deactivated_admin(db):
+    admin = staff_member("Amministratore", username="ex.admin")
+    admin.is_active = False
+    admin.blocked_reason = "Ha lasciato l'azienda"
+    admin.save()
+    return admin
+
+
+def test_operator_cannot_reactivate_a_deactivated_administrator(staff_client, deactivated_admin):
+    url = reverse("backoffice:unblock", args=[deactivated_admin.uid])
+    response = staff_client.post(url, {"reason": "Per favore"})
+    assert response.status_code == 404
+    deactivated_admin.refresh_from_db()
+    assert not deactivated_admin.is_active
+    assert not AuditEvent.objects.filter(action="accounts.unblock").exists()
+
+
+def test_operator_cannot_see_an_administrators_sessions_and_addresses(staff_client, diana):
+    from accounts.models import UserSession
+
+    UserSession.objects.create(user=diana, session_key="k" * 40, ip="151.12.3.4")
+    AccountEvent.objects.create(user=diana, kind=AccountEvent.Kind.LOGIN, ip="151.12.3.4")
+    response = staff_client.get(reverse("backoffice:user", args=[diana.uid]))
+    assert response.status_code == 404
+    assert "151.12.3.4" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="backoffice.view_user").exists()
+
+
+@pytest.mark.parametrize("name", ["block", "unblock", "resend"])
+def test_operator_cannot_act_on_any_staff_account(staff_client, diana, name):
+    diana.email_confirmed_at = None
+    diana.save()
+    response = staff_client.post(reverse(f"backoffice:{name}", args=[diana.uid]), {"reason": "x"})
+    assert response.status_code == 404
+    diana.refresh_from_db()
+    assert diana.is_active
+    assert not OutboxMessage.objects.filter(to=diana.email).exists()
+
+
+def test_operator_search_does_not_list_staff(staff_client, diana):
+    html = staff_client.get(reverse("backoffice:users"), {"q": "diana"}).content.decode()
+    assert "diana.admin@example.com" not in html
+
+
+def test_administrator_is_sent_to_the_staff_page_of_a_staff_account(admin_client, charlie):
+    response = admin_client.get(reverse("backoffice:user", args=[charlie.uid]))
+    assert response["Location"] == reverse("backoffice:staff_member", args=[charlie.uid])
+
+
+def test_the_service_refuses_too(charlie, deactivated_admin, customer):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts import staff
+
+    with pytest.raises(PermissionDenied):
+        staff.unblock_user(user=deactivated_admin, actor=charlie, reason="x")
+    pratiche = staff_member("Operatore pratiche", username="paolo")
+    with pytest.raises(PermissionDenied):
+        staff.block_user(user=customer, actor=pratiche, reason="x")
+    customer.refresh_from_db()
+    assert customer.is_active

@@ -1,8 +1,15 @@
 import pytest
+from django.core import checks
 from django.test import override_settings
 
 from conftest import login_verified
 from core import mail, outbox
+from core.models import OutboxMessage
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["accounts.tests.hashers.FastArgon2PasswordHasher"]
 
 
 @pytest.fixture
@@ -12,21 +19,59 @@ def message(db):
     return message
 
 
+@pytest.fixture
+def reset_message(alice):
+    return mail.send_password_reset(user=alice, link="http://testserver/password/nuova/SEGRETO/")
+
+
 def test_mailbox_is_hidden_from_anonymous_visitors_and_customers(client, alice, message):
-    assert client.get("/posta/").status_code == 404
-    assert client.get(f"/posta/{message.pk}/").status_code == 404
+    for path in ("/posta/", f"/posta/{message.pk}/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accedi/")
     client.force_login(alice)
     assert client.get("/posta/").status_code == 404
     assert client.get(f"/posta/{message.pk}/").status_code == 404
 
 
-def test_staff_read_the_mailbox(client, charlie, message):
+def test_staff_without_the_permission_do_not_see_it(client, message):
+    from accounts.tests.factories import staff_member
+
+    login_verified(client, staff_member("Operatore pratiche", username="paolo"))
+    assert client.get("/posta/").status_code == 404
+    assert client.get(f"/posta/{message.pk}/").status_code == 404
+
+
+def test_the_operator_reads_the_mailbox(client, charlie, message):
     login_verified(client, charlie)
     html = client.get("/posta/").content.decode()
     assert "mario.rossi@example.com" in html
     assert "Messaggio di prova" in html
     detail = client.get(f"/posta/{message.pk}/").content.decode()
     assert "la posta in uscita funziona" in detail
+
+
+def test_the_body_of_a_message_with_a_token_is_never_shown(client, charlie, reset_message):
+    login_verified(client, charlie)
+    html = client.get(f"/posta/{reset_message.pk}/").content.decode()
+    assert "SEGRETO" not in html
+    assert reset_message.subject in html
+    assert "link personale e monouso" in html
+
+
+@pytest.mark.parametrize(
+    "kind", ["welcome", "password_reset", "email_change_confirm", "staff_invitation"]
+)
+def test_every_kind_with_a_token_is_hidden(kind):
+    from core.views import show_message_body
+
+    assert not show_message_body(OutboxMessage(kind=kind))
+    assert show_message_body(OutboxMessage(kind="test_message"))
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_developers_read_token_mail_too(client, reset_message):
+    assert "SEGRETO" in client.get(f"/posta/{reset_message.pk}/").content.decode()
 
 
 def test_mailbox_filters_by_state(client, charlie, message):
@@ -57,3 +102,30 @@ def test_mailbox_list_query_count_does_not_grow(client, charlie):
     for i in range(30):
         mail.send_test_message(to=f"cliente{i}@example.com")
     assert queries_for_page() == one
+
+
+def _deploy_errors():
+    from core.checks import mail_leaves_the_server
+
+    return [e.id for e in mail_leaves_the_server(None) if e.level >= checks.ERROR]
+
+
+def test_deploy_check_refuses_https_without_a_mail_server(settings):
+    settings.PUBLIC_URL = "https://sportello.example.it"
+    settings.EMAIL_URL = ""
+    assert _deploy_errors() == ["sportello.E001"]
+    settings.EMAIL_URL = "smtp+tls://user:pw@smtp.example.it:587"
+    assert _deploy_errors() == []
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    settings.EMAIL_URL = ""
+    assert _deploy_errors() == []
+
+
+def test_check_deploy_command_fails(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PUBLIC_URL = "https://sportello.example.it"
+    settings.EMAIL_URL = ""
+    with pytest.raises(SystemCheckError, match="sportello.E001"):
+        call_command("check", deploy=True, tags=["security"])

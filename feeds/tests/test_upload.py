@@ -38,11 +38,11 @@ def feed_zip(tmp_path, **files):
     return zip_bytes(entries)
 
 
-def test_an_uploaded_feed_is_queued_then_imported_by_the_worker(media, tmp_path, charlie):
-    job = services.queue_upload(zip_file=upload(feed_zip(tmp_path)), user=charlie)
+def test_an_uploaded_feed_is_queued_then_imported_by_the_worker(media, tmp_path, diana):
+    job = services.queue_upload(zip_file=upload(feed_zip(tmp_path)), user=diana)
 
     job.refresh_from_db()
-    assert (job.state, job.source, job.created_by) == ("pending", "upload", charlie)
+    assert (job.state, job.source, job.created_by) == ("pending", "upload", diana)
     directory = media / "feeds" / str(job.uid)
     assert job.directory == str(directory)
     assert sorted(p.name for p in directory.iterdir()) == ["contracts.csv", "customers.csv"]
@@ -62,7 +62,7 @@ def test_an_uploaded_feed_is_queued_then_imported_by_the_worker(media, tmp_path,
     assert run_import_job.call(str(job.uid)) == "skipped"
 
 
-def test_the_report_of_an_upload_is_kept_on_the_job(media, tmp_path, charlie):
+def test_the_report_of_an_upload_is_kept_on_the_job(media, tmp_path, diana):
     feed = write_feed(
         tmp_path / "feed",
         customers=[person("C001"), person("C002", codice_fiscale=CF_BAD_CHECK)],
@@ -71,7 +71,7 @@ def test_the_report_of_an_upload_is_kept_on_the_job(media, tmp_path, charlie):
     data = zip_bytes(
         {name: (feed / name).read_bytes() for name in ("customers.csv", "contracts.csv")}
     )
-    job = services.queue_upload(zip_file=upload(data), user=charlie)
+    job = services.queue_upload(zip_file=upload(data), user=diana)
     run_import_job.call(str(job.uid))
     job.refresh_from_db()
     assert job.state == ImportJob.State.DONE
@@ -81,9 +81,9 @@ def test_the_report_of_an_upload_is_kept_on_the_job(media, tmp_path, charlie):
     ]
 
 
-def test_an_unreadable_upload_fails_with_its_reason(media, charlie):
+def test_an_unreadable_upload_fails_with_its_reason(media, diana):
     data = zip_bytes({"customers.csv": b"customer_code,first_name\nC1,Mario\n"})
-    job = services.queue_upload(zip_file=upload(data), user=charlie)
+    job = services.queue_upload(zip_file=upload(data), user=diana)
     run_import_job.call(str(job.uid))
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED
@@ -113,30 +113,30 @@ def symlink(name, target):
         ([("customers.csv", b"a"), ("customers.csv", b"b")], "due volte"),
     ],
 )
-def test_a_dangerous_or_foreign_zip_is_refused(media, charlie, entries, message):
+def test_a_dangerous_or_foreign_zip_is_refused(media, diana, entries, message):
     with pytest.raises(ValidationError, match=message):
-        services.queue_upload(zip_file=upload(zip_bytes(entries)), user=charlie)
+        services.queue_upload(zip_file=upload(zip_bytes(entries)), user=diana)
     assert not ImportJob.objects.exists()
     assert not DBTaskResult.objects.exists()
     assert not (media / "feeds").exists() or not any((media / "feeds").iterdir())
 
 
-def test_not_a_zip_is_refused(media, charlie):
+def test_not_a_zip_is_refused(media, diana):
     with pytest.raises(ValidationError, match="non è un file zip valido"):
-        services.queue_upload(zip_file=upload(b"customer_code,kind\n"), user=charlie)
+        services.queue_upload(zip_file=upload(b"customer_code,kind\n"), user=diana)
     assert not ImportJob.objects.exists()
 
 
-def test_a_zip_over_the_size_limit_is_refused(media, charlie, monkeypatch, tmp_path):
+def test_a_zip_over_the_size_limit_is_refused(media, diana, monkeypatch, tmp_path):
     monkeypatch.setattr(services, "MAX_ZIP_BYTES", 1000)
     data = zip_bytes({"customers.csv": b"customer_code,kind\n" + b"C1,person\n" * 200})
     with pytest.raises(ValidationError, match="supera i 500 MB"):
-        services.queue_upload(zip_file=upload(data), user=charlie)
+        services.queue_upload(zip_file=upload(data), user=diana)
     assert not ImportJob.objects.exists()
     assert not any((media / "feeds").iterdir()) if (media / "feeds").exists() else True
 
 
-def test_a_zip_whose_sizes_lie_is_refused(media, charlie):
+def test_a_zip_whose_sizes_lie_is_refused(media, diana):
     """A zip bomb declares small sizes in its central directory: the size check passes, the
     extraction must not write more than declared."""
     data = zip_bytes({"customers.csv": b"customer_code,kind\n" + b"C1,person\n" * 2000})
@@ -144,6 +144,6 @@ def test_a_zip_whose_sizes_lie_is_refused(media, charlie):
     central = forged.index(b"PK\x01\x02")
     forged[central + 24 : central + 28] = (10).to_bytes(4, "little")  # uncompressed size
     with pytest.raises(ValidationError, match="non è un file zip valido"):
-        services.queue_upload(zip_file=upload(bytes(forged)), user=charlie)
+        services.queue_upload(zip_file=upload(bytes(forged)), user=diana)
     assert not ImportJob.objects.exists()
     assert not any((media / "feeds").iterdir())

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Consent
-from core.personas import DEMO_TOTP_KEY, PERSONAS
+from accounts.staff import ensure_roles
+from core.personas import DEMO_TOTP_KEY, PERSONAS, is_staff_persona
 
 
 class Command(BaseCommand):
@@ -33,9 +34,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def _personas(self):
         User = get_user_model()
+        roles = ensure_roles()
         created = 0
         for username, persona in PERSONAS.items():
-            staff = persona["role"] in ("operator", "admin")
+            staff = is_staff_persona(username)
             user, was_created = User.objects.get_or_create(
                 username=username,
                 defaults={
@@ -44,7 +46,6 @@ class Command(BaseCommand):
                     "last_name": persona["last_name"],
                     "codice_fiscale": persona["codice_fiscale"],
                     "is_staff": staff,
-                    "is_superuser": persona["role"] == "admin",
                     "email_confirmed_at": timezone.now(),
                     "document_type": User.DocumentType.IDENTITY_CARD,
                     "document_number": f"CA{abs(hash(username)) % 10**5:05d}AA",
@@ -63,7 +64,13 @@ class Command(BaseCommand):
                     notice_version=settings.PRIVACY_NOTICE_VERSION,
                 )
                 created += 1
+            if user.is_staff != staff or user.is_superuser:
+                # A database seeded by an older version made diana a superuser: staff rights
+                # come from the role (group) now.
+                user.is_staff, user.is_superuser = staff, False
+                user.save(update_fields=["is_staff", "is_superuser"])
             if staff:
+                user.groups.add(roles[persona["role"]])
                 TOTPDevice.objects.get_or_create(
                     user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
                 )

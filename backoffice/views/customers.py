@@ -1,10 +1,10 @@
-"""Staff views over the accounts services. Every view of a customer's data is audited."""
+"""Web profiles, holders and contracts. Every view of a customer's data is audited."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,25 +16,29 @@ from core.access import staff_required
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.models import Contract
-from feeds import services as feed_services
-from feeds.models import ImportJob
 
-from .forms import FeedUploadForm, ReasonForm, UserSearchForm
+from ..forms import ReasonForm, UserSearchForm
 
 User = get_user_model()
 
 
-@staff_required
-def home(request):
-    return render(request, "backoffice/home.html")
+def _customer_or_404(uid):
+    """A customer's profile. Staff accounts are not customers: they are managed only in the
+    staff pages, so the customer pages answer 404 for them, whoever asks."""
+    user = get_object_or_404(User, uid=uid)
+    if account_staff.is_staff_account(user):
+        raise Http404
+    return user
 
 
-@staff_required
+@staff_required("accounts.view_user")
 def users(request):
     form = UserSearchForm(request.GET or None)
     page_obj = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = account_selectors.search_users(form.cleaned_data["q"])
+        if not request.user.has_perm("accounts.manage_staff"):
+            results = results.exclude(Q(is_staff=True) | Q(is_superuser=True))
         page_obj = Paginator(results, 25).get_page(request.GET.get("pagina"))
         audit.record(
             actor=request.user,
@@ -60,15 +64,20 @@ def _detail(request, customer, reason_form, status=200):
     )
 
 
-@staff_required
+@staff_required("accounts.view_user")
 def user_detail(request, uid):
-    return _detail(request, get_object_or_404(User, uid=uid), ReasonForm())
+    user = get_object_or_404(User, uid=uid)
+    if account_staff.is_staff_account(user):
+        if request.user.has_perm("accounts.manage_staff") and user.is_staff:
+            return redirect("backoffice:staff_member", uid=uid)
+        raise Http404
+    return _detail(request, user, ReasonForm())
 
 
-@staff_required
+@staff_required("accounts.manage_customers")
 @require_POST
 def resend_confirmation(request, uid):
-    customer = get_object_or_404(User, uid=uid)
+    customer = _customer_or_404(uid)
     if account_staff.staff_resend_confirmation(user=customer, actor=request.user):
         messages.success(request, _("Nuovo link di conferma inviato."))
     else:
@@ -76,13 +85,10 @@ def resend_confirmation(request, uid):
     return redirect("backoffice:user", uid=uid)
 
 
-@staff_required
+@staff_required(("accounts.view_user", "accounts.manage_customers"))
 @require_POST
 def set_blocked(request, uid, block):
-    customer = get_object_or_404(User, uid=uid)
-    if customer.is_staff and block:
-        messages.error(request, _("Il personale si gestisce dall'amministrazione."))
-        return redirect("backoffice:user", uid=uid)
+    customer = _customer_or_404(uid)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _detail(request, customer, form, status=400)
@@ -99,7 +105,7 @@ def set_blocked(request, uid, block):
 # --- holders and contracts -----------------------------------------------------------------
 
 
-@staff_required
+@staff_required("customers.view_holder")
 def holders(request):
     form = UserSearchForm(request.GET or None)
     form.fields["q"].label = _("Cerca intestatari e utenze")
@@ -135,13 +141,13 @@ def _contract_page(request, contract, form, status=200, failed_link=None):
     )
 
 
-@staff_required
+@staff_required("customers.view_contract")
 def contract(request, service_code):
     contract = customer_selectors.get_contract(service_code)
     return _contract_page(request, contract, ReasonForm())
 
 
-@staff_required
+@staff_required(("customers.view_contract", "customers.delete_contractlink"))
 @require_POST
 def contract_unlink(request, service_code, link_uid):
     contract = customer_selectors.get_contract(service_code)
@@ -154,31 +160,3 @@ def contract_unlink(request, service_code, link_uid):
     )
     messages.success(request, _("Collegamento rimosso."))
     return redirect("backoffice:contract", service_code=service_code)
-
-
-# --- billing-system feed ------------------------------------------------------------------
-
-
-@staff_required
-def feeds(request):
-    form = FeedUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = feed_services.queue_upload(
-                zip_file=form.cleaned_data["archive"], user=request.user
-            )
-        except ValidationError as error:
-            form.add_error("archive", error)
-        else:
-            audit.record(actor=request.user, action="feeds.upload", obj=job)
-            messages.success(request, _("Flusso caricato: l'importazione è in coda."))
-            return redirect("backoffice:feed", uid=job.uid)
-    jobs = ImportJob.objects.select_related("created_by")[:50]
-    return render(request, "backoffice/feeds.html", {"form": form, "jobs": jobs})
-
-
-@staff_required
-def feed(request, uid):
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), uid=uid)
-    rows = Paginator(job.rows.all(), 100).get_page(request.GET.get("pagina"))
-    return render(request, "backoffice/feed.html", {"job": job, "rows": rows})
