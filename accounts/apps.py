@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Profili web")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals, two_factor  # noqa: F401

@@ -1,11 +1,26 @@
-from django.contrib.auth import get_user_model
+import copy
+import math
+from datetime import timedelta
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Sum
+from django.http import QueryDict
+from django.utils import timezone
+
+# The longest identifier any field accepts (an e-mail address, RFC 5321). Longer input is
+# refused before it reaches a query: SQLite rejects a LIKE pattern of 50,000 characters.
+MAX_IDENTIFIER_LENGTH = 254
 
 
 def find_by_username_or_email(identifier):
     """The profile whose username or e-mail address is `identifier` (any case), or None."""
     identifier = (identifier or "").strip()
-    if not identifier:
+    if not identifier or len(identifier) > MAX_IDENTIFIER_LENGTH:
         return None
     field = "email__iexact" if "@" in identifier else "username__iexact"
     return get_user_model().objects.filter(**{field: identifier}).first()
@@ -30,6 +45,70 @@ class UsernameOrEmailBackend(ModelBackend):
 def axes_username(request, credentials):
     """Count failures against the profile, whether it was named by username or e-mail, so
     alternating the two does not double an attacker's attempts."""
-    identifier = (credentials or {}).get("username") or request.POST.get("username", "")
+    identifier = (credentials or {}).get("username")
+    if not identifier and request is not None:
+        identifier = request.POST.get("username", "")
+    identifier = identifier or ""
     user = find_by_username_or_email(identifier)
     return user.username.lower() if user else identifier.strip().lower()[:150]
+
+
+# --- the password asked again inside the portal ----------------------------------------------
+
+
+def cool_off():
+    """How long django-axes keeps a (username, address) pair locked, and counts failures
+    (15 minutes if it is configured to lock for ever, which it must not be)."""
+    return get_cool_off() or timedelta(minutes=15)
+
+
+def cool_off_minutes():
+    return max(1, math.ceil(cool_off().total_seconds() / 60))
+
+
+def verify_password(*, request, user, password):
+    """Check the password of the logged-in `user` again (deleting the profile, changing the
+    password, turning two-step verification off) through django-axes, so these checks
+    share the login's counter and lock: "ok", "wrong" or "locked".
+
+    Side effects: a failure is recorded by django-axes (and as a failed login, for the
+    owner's activity page)."""
+    # Axes stores the POST of a failed attempt; these forms carry a new password under
+    # names it does not mask, so it sees a copy of the request without them.
+    shadow = copy.copy(request)
+    shadow.POST = QueryDict()
+    if authenticate(request=shadow, username=user.username, password=password) is not None:
+        return "ok"
+    return "locked" if getattr(shadow, "axes_locked_out", False) else "wrong"
+
+
+# --- per-account soft limit --------------------------------------------------------------
+
+
+def login_soft_limit():
+    return getattr(settings, "LOGIN_ACCOUNT_SOFT_LIMIT", 10)
+
+
+def recent_failures(identifier):
+    """Failed logins for the profile named by `identifier` (username or e-mail, or the
+    unknown name itself) from every address within the cool-off window."""
+    if not (identifier or "").strip():
+        return 0
+    key = axes_username(None, {"username": identifier})
+    since = timezone.now() - cool_off()
+    total = AccessAttempt.objects.filter(username=key, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+def is_locked_out(request, identifier):
+    """django-axes has locked this (profile, address) pair: its answer comes first."""
+    return AxesProxyHandler.is_locked(request, {"username": identifier})
+
+
+def needs_captcha(identifier):
+    """After LOGIN_ACCOUNT_SOFT_LIMIT failures from anywhere, logging in to that profile
+    also asks for a CAPTCHA: slow for a botnet, never a lock a stranger can put on it."""
+    limit = login_soft_limit()
+    return bool(limit) and recent_failures(identifier) >= limit

@@ -11,12 +11,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
+from .backends import MAX_IDENTIFIER_LENGTH, cool_off_minutes, verify_password
 from .passwords import MAX_LENGTH
 
 User = get_user_model()
 format_html_lazy = lazy(format_html, str)
 
 GENERIC_LOGIN_ERROR = _("Nome utente o password non corretti. Controlla i dati e riprova.")
+IDENTIFIER_TOO_LONG = _(
+    "Il nome utente o l'indirizzo e-mail può avere al massimo %(limit_value)d caratteri."
+)
 
 
 class CaptchaInput(CaptchaTextInput):
@@ -25,22 +29,60 @@ class CaptchaInput(CaptchaTextInput):
     use_fieldset = False
 
 
+def captcha_field(help_text):
+    return CaptchaField(
+        label=_("Che cosa è scritto nell'immagine?"),
+        widget=CaptchaInput(
+            attrs={"class": "form-control sp-captcha-input", "autocomplete": "off"}
+        ),
+        help_text=help_text,
+        error_messages={
+            "invalid": _("I caratteri non corrispondono all'immagine: riprova con quelli nuovi."),
+            "required": _("Inserisci i caratteri che vedi nell'immagine."),
+        },
+    )
+
+
+def locked_out_message():
+    return _("Troppi tentativi con una password sbagliata: riprova tra %(minutes)d minuti.") % {
+        "minutes": cool_off_minutes()
+    }
+
+
 class LoginForm(AuthenticationForm):
-    """ "Accesso utente" with the guide's labels and one generic message for any failure."""
+    """ "Accesso utente" with the guide's labels and one generic message for any failure.
+
+    With `captcha=True` (the profile named has failed too often lately, from anywhere) the
+    form also asks for a CAPTCHA, and checks the password only once it is answered."""
 
     error_messages = {"invalid_login": GENERIC_LOGIN_ERROR, "inactive": GENERIC_LOGIN_ERROR}
 
-    def __init__(self, request=None, *args, **kwargs):
+    def __init__(self, request=None, *args, captcha=False, **kwargs):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
         username.label = _("Nome utente")
         username.help_text = _("Inserisci il tuo nome utente (oppure il tuo indirizzo e-mail).")
-        username.max_length = 254
-        username.widget.attrs.update({"autocomplete": "username", "maxlength": 254})
+        username.error_messages["max_length"] = IDENTIFIER_TOO_LONG
+        # Before any lookup: the backends and django-axes never see a longer name.
+        _set_max_length(username, MAX_IDENTIFIER_LENGTH)
+        username.widget.attrs["autocomplete"] = "username"
         password = self.fields["password"]
         password.label = _("Password")
         password.help_text = _("Inserisci la password associata al tuo nome utente.")
         password.widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        if captcha:
+            self.fields["captcha"] = captcha_field(
+                _(
+                    "Per questo profilo ci sono stati molti tentativi di accesso non riusciti: "
+                    "per continuare inserisci anche i caratteri che vedi nell'immagine, oppure "
+                    "ascoltali con il link audio."
+                )
+            )
+
+    def clean(self):
+        if "captcha" in self.fields and "captcha" in self.errors:
+            return self.cleaned_data  # no password guess without the CAPTCHA
+        return super().clean()
 
 
 def _password_field(label, *, new=True):
@@ -304,19 +346,11 @@ class RegistrationForm(IdentityModelForm):
         label=_("Desidero ricevere notizie e avvisi via e-mail (facoltativo)."),
         required=False,
     )
-    captcha = CaptchaField(
-        label=_("Che cosa è scritto nell'immagine?"),
-        widget=CaptchaInput(
-            attrs={"class": "form-control sp-captcha-input", "autocomplete": "off"}
-        ),
-        help_text=_(
+    captcha = captcha_field(
+        _(
             "Questa domanda serve a testare se sei un utente reale e prevenire l'invio di spam. "
             "Inserisci i caratteri che vedi nell'immagine, oppure ascoltali con il link audio."
-        ),
-        error_messages={
-            "invalid": _("I caratteri non corrispondono all'immagine: riprova con quelli nuovi."),
-            "required": _("Inserisci i caratteri che vedi nell'immagine."),
-        },
+        )
     )
 
     field_order = ["username", "email", *IDENTITY_FIELDS, "privacy", "news_consent", "captcha"]
@@ -361,7 +395,8 @@ class InitialPasswordForm(NewPasswordMixin, forms.Form):
 class PasswordResetRequestForm(forms.Form):
     identifier = forms.CharField(
         label=_("Nome utente o indirizzo e-mail"),
-        max_length=254,
+        max_length=MAX_IDENTIFIER_LENGTH,
+        error_messages={"max_length": IDENTIFIER_TOO_LONG},
         help_text=_("Ti invieremo un link per scegliere una nuova password, valido un'ora."),
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
@@ -371,20 +406,37 @@ class ResetPasswordForm(InitialPasswordForm):
     pass
 
 
-class ChangePasswordForm(NewPasswordMixin, forms.Form):
+class PasswordAgainMixin:
+    """The password asked again inside the portal, checked through django-axes
+    (backends.verify_password): it shares the login's counter and lock. `locked_out` tells
+    the view to answer 429."""
+
+    locked_out = False
+
+    def _check_password_again(self, value, wrong_message):
+        outcome = verify_password(request=self.request, user=self.password_user, password=value)
+        if outcome == "locked":
+            self.locked_out = True
+            raise ValidationError(locked_out_message(), code="locked_out")
+        if outcome != "ok":
+            raise ValidationError(wrong_message, code="wrong_password")
+        return value
+
+
+class ChangePasswordForm(PasswordAgainMixin, NewPasswordMixin, forms.Form):
     current_password = _password_field(_("Password attuale"), new=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.password_user = user
+        self.request = request
         self._add_password_fields()
         self.fields["password1"].label = _("Nuova password")
 
     def clean_current_password(self):
-        value = self.cleaned_data.get("current_password", "")
-        if not self.password_user.check_password(value):
-            raise ValidationError(_("La password attuale non è corretta."), code="wrong_password")
-        return value
+        return self._check_password_again(
+            self.cleaned_data.get("current_password", ""), _("La password attuale non è corretta.")
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -425,7 +477,7 @@ class ProfileForm(IdentityModelForm):
         pass
 
 
-class DeleteProfileForm(forms.Form):
+class DeleteProfileForm(PasswordAgainMixin, forms.Form):
     password = _password_field(_("Password"), new=False)
     confirm = forms.BooleanField(
         label=_(
@@ -434,13 +486,13 @@ class DeleteProfileForm(forms.Form):
         error_messages={"required": _("Spunta la casella per confermare l'eliminazione.")},
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.password_user = user
+        self.request = request
         self.fields["password"].help_text = _("Per sicurezza, inserisci la tua password.")
 
     def clean_password(self):
-        value = self.cleaned_data.get("password", "")
-        if not self.user.check_password(value):
-            raise ValidationError(_("La password non è corretta."), code="wrong_password")
-        return value
+        return self._check_password_again(
+            self.cleaned_data.get("password", ""), _("La password non è corretta.")
+        )

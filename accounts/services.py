@@ -9,15 +9,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core import audit, mail
 
+from . import mail as accounts_mail
 from .activity import request_context
-from .backends import find_by_username_or_email
+from .backends import (
+    cool_off,
+    cool_off_minutes,
+    find_by_username_or_email,
+    login_soft_limit,
+    recent_failures,
+)
 from .models import AccountEvent, Consent, EmailToken, UserSession
 
 log = logging.getLogger(__name__)
@@ -273,7 +280,9 @@ def purge_unconfirmed(*, user_id=None):
 
 def request_password_reset(*, identifier):
     """Send a single-use link valid one hour. Whatever the identifier, the caller shows the
-    same answer; an address with no profile is told so, by e-mail only."""
+    same answer; an address with no profile is told so, by e-mail only. Runs in a task
+    (accounts.tasks.send_password_reset), so the page takes the same time either way.
+    Side effects: an EmailToken and an outbox mail, or one outbox mail, or nothing."""
     identifier = identifier.strip()
     with transaction.atomic():
         user = find_by_username_or_email(identifier)
@@ -286,6 +295,36 @@ def request_password_reset(*, identifier):
             )
         elif "@" in identifier and (user is None or not user.is_active):
             mail.send_password_reset_unknown(to=identifier)
+
+
+def warn_of_login_attempts(*, identifier):
+    """After a failed login: once the profile named by `identifier` has failed
+    LOGIN_ACCOUNT_SOFT_LIMIT times from anywhere within the cool-off window, tell its owner,
+    at most once per window. Returns True when a warning was queued.
+
+    Side effects: one outbox mail."""
+    limit = login_soft_limit()
+    if limit <= 0:  # the soft limit is turned off: no CAPTCHA, no warning
+        return False
+    failures = recent_failures(identifier)
+    if failures < limit:
+        return False
+    user = find_by_username_or_email(identifier)
+    if user is None or not user.is_active or not user.email:
+        return False
+    from core.models import OutboxMessage
+
+    with transaction.atomic():
+        # The row lock makes simultaneous failures queue one warning, not several.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if OutboxMessage.objects.filter(
+            kind=accounts_mail.LOGIN_ATTEMPTS,
+            to__iexact=user.email,
+            created_at__gte=timezone.now() - cool_off(),
+        ).exists():
+            return False
+        accounts_mail.send_login_attempts(user=user, failures=failures, minutes=cool_off_minutes())
+    return True
 
 
 def reset_password(*, token, password, request=None):

@@ -1,14 +1,20 @@
 """Two-step verification with an authenticator app (TOTP, django-otp) and recovery codes.
 
 Optional for customers, mandatory for staff (core.middleware.StaffTwoFactorMiddleware).
+Recovery codes (a django-otp static device) belong to the authenticator: they exist only
+while a confirmed TOTP device does, and count only while it is there.
 """
 
 import segno
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user, user_has_device
+from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.access import verified_by_authenticator
 
 from .models import AccountEvent
 from .services import record_event
@@ -29,7 +35,34 @@ def is_throttled(user):
 
 
 def has_two_factor(user):
-    return user_has_device(user, confirmed=True)
+    """A confirmed authenticator: recovery codes alone are not two-step verification."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def session_is_verified(user):
+    """`user` is request.user (django-otp's middleware has set otp_device)."""
+    return verified_by_authenticator(user)
+
+
+def match(user, token):
+    """The device that accepts `token` (the app's current code or an unused recovery code),
+    or None. Recovery codes are tried only while the authenticator exists."""
+    if not has_two_factor(user):
+        return None
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            if isinstance(device, TOTPDevice | StaticDevice) and device.verify_token(token):
+                return device
+    return None
+
+
+def matches_authenticator(user, token):
+    """The confirmed authenticator if `token` is the code it shows now, else None."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is not None and device.verify_token(token):
+            return device
+    return None
 
 
 def pending_totp_device(user):
@@ -68,7 +101,12 @@ def confirm_totp(*, user, token, request=None):
 
 
 def regenerate_recovery_codes(*, user):
+    """New recovery codes replacing the old ones; None when there is no confirmed
+    authenticator (codes without one would be a way around it). The caller has checked
+    the password or a current code again."""
     with transaction.atomic():
+        if not TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
+            return None
         return _new_recovery_codes(user)
 
 
@@ -89,3 +127,10 @@ def disable_two_factor(*, user, request=None):
 
 def remaining_recovery_codes(user):
     return StaticToken.objects.filter(device__user=user).count()
+
+
+@receiver(post_delete, sender=TOTPDevice)
+def _recovery_codes_go_with_the_authenticator(sender, instance, **kwargs):
+    """However the authenticator is deleted (the admin, a shell), its recovery codes go too."""
+    if not TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists():
+        StaticDevice.objects.filter(user_id=instance.user_id).delete()

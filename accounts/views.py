@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_ratelimit.core import is_ratelimited
 
-from core.http import client_ip
+from core.http import client_key
 
 from . import selectors, services, two_factor
+from .backends import cool_off_minutes, is_locked_out, needs_captcha, verify_password
 from .exports import export_data, export_rows
 from .forms import (
     ChangePasswordForm,
@@ -33,9 +34,12 @@ from .forms import (
     RegistrationForm,
     ResendConfirmationForm,
     ResetPasswordForm,
+    locked_out_message,
 )
+from .passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from .passwords import user_inputs
 from .services import TokenError
+from .tasks import send_password_reset
 
 User = get_user_model()
 PENDING_2FA = "sportello_2fa_pending"
@@ -43,7 +47,7 @@ PENDING_2FA_SECONDS = 300
 
 
 def _ip_key(group, request):
-    return client_ip(request)
+    return client_key(request)
 
 
 def _too_many(request, group, rate):
@@ -84,6 +88,14 @@ def login(request):
     if request.method == "POST":
         if _too_many(request, "login-ip", "100/h"):
             return lockout(request)
+        # The per-(username, address) lock of django-axes does not stop a botnet, or IPv6
+        # addresses taken one after the other: past a number of failures from anywhere, the
+        # profile asks for a CAPTCHA too.
+        username = request.POST.get("username", "")
+        if is_locked_out(request, username):
+            return lockout(request)
+        if needs_captcha(username):
+            form = LoginForm(request, data=request.POST, captcha=True)
         if form.is_valid():
             user = form.get_user()
             if two_factor.has_two_factor(user):
@@ -97,18 +109,25 @@ def login(request):
                 return redirect("accounts:login_verify")
             auth_login(request, user)
             return redirect(_safe_next(request))
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            services.warn_of_login_attempts(identifier=username)
     # A failed attempt keeps where the customer was going (the form posts it back).
     next_url = request.POST.get("next") or request.GET.get("next", "")
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
-def lockout(request, credentials=None, *args, **kwargs):
+def lockout(request, *args, **kwargs):
     """django-axes' answer once a (username, address) pair has failed too often."""
     form = LoginForm(request, initial={"username": request.POST.get("username", "")[:254]})
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "throttled": True, "next": request.POST.get("next", "")},
+        {
+            "form": form,
+            "throttled": True,
+            "minutes": cool_off_minutes(),
+            "next": request.POST.get("next", ""),
+        },
         status=429,
     )
 
@@ -132,7 +151,7 @@ def login_verify(request):
             error = _("Troppi tentativi. Attendi qualche minuto e riprova.")
         elif two_factor.is_throttled(user):
             error = two_factor.THROTTLED_MESSAGE
-        elif (device := match_token(user, token)) is not None:
+        elif (device := two_factor.match(user, token)) is not None:
             del request.session[PENDING_2FA]
             user.backend = pending["backend"]
             auth_login(request, user)
@@ -246,8 +265,10 @@ def password_reset(request):
     """ "Richiedi nuova password": the same answer whether or not the profile exists."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The lookup, the link and the mail happen in a task: whether the profile exists,
+        # this request does the same work and takes the same time.
         if not _too_many(request, "password-reset", "10/h"):
-            services.request_password_reset(identifier=form.cleaned_data["identifier"])
+            send_password_reset.enqueue(form.cleaned_data["identifier"])
         return redirect("accounts:password_reset_done")
     return render(request, "accounts/password_reset.html", {"form": form})
 
@@ -346,7 +367,7 @@ def email_change_confirm(request, token):
 @sensitive_post_parameters("current_password", "password1", "password2")
 def password_change(request):
     """ "Modifica credenziali di accesso"."""
-    form = ChangePasswordForm(request.POST or None, user=request.user)
+    form = ChangePasswordForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.change_password(
             user=request.user, password=form.cleaned_data["password1"], request=request
@@ -361,6 +382,7 @@ def password_change(request):
         request,
         "accounts/password_change.html",
         {"form": form, "user_inputs": _meter_words(request.user)},
+        status=429 if form.locked_out else 200,
     )
 
 
@@ -406,13 +428,15 @@ def end_other_sessions(request):
 @sensitive_post_parameters("password")
 def delete_profile(request):
     """ "Elimina profilo"."""
-    form = DeleteProfileForm(request.POST or None, user=request.user)
+    form = DeleteProfileForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         user = request.user
         auth_logout(request)
         services.delete_profile(user=user)
         return redirect("accounts:deleted")
-    return render(request, "accounts/delete.html", {"form": form})
+    return render(
+        request, "accounts/delete.html", {"form": form}, status=429 if form.locked_out else 200
+    )
 
 
 def deleted(request):
@@ -445,34 +469,58 @@ def my_data_csv(request):
 # --- two-step verification ---------------------------------------------------------------
 
 
+def _password_again_error(outcome):
+    return locked_out_message() if outcome == "locked" else _("La password non è corretta.")
+
+
 @login_required
+@sensitive_post_parameters("password", "token")
 def two_factor_setup(request):
+    """Set up the authenticator; once it is on: new recovery codes, or (customers only)
+    turn it off. Staff who have not verified an authenticator in this session can only
+    set one up here (core.middleware.StaffTwoFactorMiddleware sends them here)."""
     user = request.user
-    disable_error = None
-    if request.method == "POST" and request.POST.get("action") == "disable":
-        if user.is_staff:
-            raise Http404  # mandatory for staff
-        if user.check_password(request.POST.get("password", "")):
+    active = two_factor.has_two_factor(user)
+    verified = two_factor.session_is_verified(user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    errors = {}
+    status = 200
+    if action == "disable":
+        if user.is_staff or not active:
+            raise Http404  # mandatory for staff; nothing to turn off otherwise
+        outcome = verify_password(request=request, user=user, password=_password_in(request))
+        if outcome == "ok":
             two_factor.disable_two_factor(user=user, request=request)
             messages.success(request, _("La verifica in due passaggi è stata disattivata."))
             return redirect("accounts:profile")
-        disable_error = _("La password non è corretta.")
-    if request.method == "POST" and request.POST.get("action") == "codes":
-        codes = two_factor.regenerate_recovery_codes(user=user)
-        return render(request, "accounts/two_factor_codes.html", {"codes": codes})
-    error = None
-    if request.method == "POST":
-        token = request.POST.get("token", "").replace(" ", "")
+        errors["disable"] = _password_again_error(outcome)
+        status = 429 if outcome == "locked" else 400
+    elif action == "codes":
+        if not active:
+            raise Http404  # recovery codes exist only with an authenticator
+        codes, errors["codes"], status = _new_recovery_codes(request, verified=verified)
+        if codes is not None:
+            return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+    elif request.method == "POST":
+        if active:
+            raise Http404  # replacing the authenticator means turning it off first
+        token = request.POST.get("token", "").replace(" ", "")[:16]
         if not two_factor.pending_totp_device(user).verify_is_allowed()[0]:
-            error = two_factor.THROTTLED_MESSAGE
+            errors["token"] = two_factor.THROTTLED_MESSAGE
         else:
             codes = two_factor.confirm_totp(user=user, token=token, request=request)
             if codes is not None:
                 otp_login(request, user.totpdevice_set.get(confirmed=True))
                 return render(request, "accounts/two_factor_codes.html", {"codes": codes})
-            error = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
-    active = two_factor.has_two_factor(user)
-    context = {"active": active, "error": error, "disable_error": disable_error}
+            errors["token"] = _("Il codice non è valido: controlla l'ora del telefono e riprova.")
+        status = 400
+    context = {
+        "active": active,
+        "verified": verified,
+        "error": errors.get("token"),
+        "disable_error": errors.get("disable"),
+        "codes_error": errors.get("codes"),
+    }
     if not active:
         device = two_factor.pending_totp_device(user)
         context.update(
@@ -481,4 +529,32 @@ def two_factor_setup(request):
         )
     else:
         context["remaining"] = two_factor.remaining_recovery_codes(user)
-    return render(request, "accounts/two_factor.html", context, status=400 if error else 200)
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+def _password_in(request):
+    return request.POST.get("password", "")[:MAX_PASSWORD_LENGTH]
+
+
+def _new_recovery_codes(request, *, verified):
+    """New recovery codes once the person proves it again: the code the app shows now, or
+    (in a session verified with the authenticator) the password. Returns (codes, error,
+    status)."""
+    user = request.user
+    value = _password_in(request)
+    token = re.sub(r"\s", "", value)
+    if token.isdigit() and len(token) in (6, 8):
+        if two_factor.is_throttled(user):
+            return None, two_factor.THROTTLED_MESSAGE, 400
+        device = two_factor.matches_authenticator(user, token)
+        if device is not None:
+            otp_login(request, device)
+            return two_factor.regenerate_recovery_codes(user=user), None, 200
+    if not verified:
+        return None, _("Scrivi il codice di 6 cifre che l'app mostra in questo momento."), 400
+    outcome = verify_password(request=request, user=user, password=value)
+    if outcome == "ok":
+        return two_factor.regenerate_recovery_codes(user=user), None, 200
+    if outcome == "locked":
+        return None, _password_again_error(outcome), 429
+    return None, _("La password o il codice non sono corretti."), 400

@@ -8,6 +8,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
+from .access import verified_by_authenticator
 from .http import ratelimit_ip_key
 
 LOGIN_AT_KEY = "sportello_login_at"
@@ -73,8 +74,9 @@ class PrivateCacheMiddleware:
 
 class StaffTwoFactorMiddleware:
     """Two-step verification is mandatory for staff: until a staff member has verified a
-    code in this session, every page but the set-up, the verification and logout redirects
-    there. Customers who turned it on verify at login (accounts.views.login)."""
+    code of the authenticator in this session (or one of its recovery codes), every page
+    but the set-up, the verification and logout redirects there. Customers who turned it
+    on verify at login (accounts.views.login)."""
 
     ALLOWED = ("/profilo/due-passaggi/", "/accedi/", "/esci/", "/static/", "/healthz")
 
@@ -87,8 +89,8 @@ class StaffTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and user.is_staff
-            and not user.is_verified()
             and not request.path.startswith(self.ALLOWED)
+            and not verified_by_authenticator(user)
         ):
             return redirect("accounts:two_factor")
         return self.get_response(request)

@@ -120,16 +120,22 @@ def wait_until_otp_allowed(page, device, timeout=5.0):
 
 
 def deliver_mail(smtp):
-    """Run the worker's sweep (core.outbox.deliver_due) and return the messages the SMTP
-    server received in the meantime, parsed."""
+    """Run the worker once (the tasks that are due, such as a password-reset request, and
+    the outbox deliveries they queue) and return the messages the SMTP server received in
+    the meantime, parsed."""
+    from django.core.management import call_command
+
     from core.outbox import deliver_due
 
     before = len(smtp.messages)
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
     states = deliver_due()
-    assert states and all(state == "sent" for state in states), states
+    assert all(state == "sent" for state in states), states
+    received = smtp.messages[before:]
+    assert received, "no message was sent"
     return [
         email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        for envelope in smtp.messages[before:]
+        for envelope in received
     ]
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
@@ -103,6 +104,20 @@ def company_data(**overrides):
     )
     data.update(overrides)
     return data
+
+
+def run_tasks():
+    """Run the background tasks that are due, as the worker does (the test settings use the
+    database backend: enqueued tasks wait for it). Not `db_worker` itself: it closes the
+    database connection, which a test's transaction does not survive on PostgreSQL."""
+    while (row := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+        row.claim("tests")
+        try:
+            value = row.task.call(*row.task_result.args, **row.task_result.kwargs)
+        except Exception as error:
+            row.set_failed(error)
+            raise
+        row.set_successful(value)
 
 
 def mails(kind=None, to=None):

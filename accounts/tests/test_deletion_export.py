@@ -63,6 +63,24 @@ def test_deletion_asks_for_the_password(browser, alice):
     assert User.objects.filter(pk=alice.pk).exists()
 
 
+def test_guessing_the_password_at_deletion_is_throttled_like_the_login(browser, alice):
+    for _ in range(9):
+        response = browser.post("/profilo/elimina/", {"password": "sbagliata", "confirm": "on"})
+        assert response.status_code == 200
+    response = browser.post("/profilo/elimina/", {"password": "sbagliata", "confirm": "on"})
+    assert response.status_code == 429
+
+    response = browser.post("/profilo/elimina/", {"password": ALICE_PASSWORD, "confirm": "on"})
+    assert response.status_code == 429
+    assert "Troppi tentativi" in error_next_to(response, "password")
+    assert "riprova tra 15 minuti" in error_next_to(response, "password")
+    assert re.search(r'<input[^>]*name="confirm"[^>]*checked', response.content.decode()), (
+        "the ticked box stays ticked"
+    )
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert is_logged_in(browser), "the owner is not logged out"
+
+
 def test_deletion_asks_for_a_clear_confirmation(browser, alice):
     page = text_of(browser.get("/profilo/elimina/"))
     assert "non potrò recuperarli" in page

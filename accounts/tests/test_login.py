@@ -12,15 +12,18 @@ from accounts import staff
 from accounts.models import AccountEvent, UserSession
 
 from .factories import UserFactory
-from .helpers import GENERIC_LOGIN_ERROR
+from .helpers import CAPTCHA_PASSED, GENERIC_LOGIN_ERROR, is_logged_in, mails, the_mail
 
 ALICE_PASSWORD = "Alice-demo-2026!"
 ATTACKER = "203.0.113.66"
 ELSEWHERE = "198.51.100.20"
 
 
-def login(browser, username, password, **extra):
-    return browser.post("/accedi/", {"username": username, "password": password}, **extra)
+def login(browser, username, password, captcha_0=None, captcha_1=None, **extra):
+    data = {"username": username, "password": password}
+    if captcha_1 is not None:
+        data.update(captcha_0=captcha_0, captcha_1=captcha_1)
+    return browser.post("/accedi/", data, **extra)
 
 
 def errors_of(response):
@@ -150,13 +153,14 @@ def test_nine_failures_do_not_lock(client, alice):
     assert login(client, "alice", ALICE_PASSWORD).status_code == 302
 
 
-def test_a_strangers_attacks_do_not_lock_the_customer_out(alice):
+def test_a_strangers_attacks_do_not_lock_the_customer_out(alice, captcha_test_mode):
     attacker = Client(REMOTE_ADDR=ATTACKER)
     fail(attacker, "alice", 12)
     assert login(attacker, "alice", ALICE_PASSWORD).status_code == 429
 
     customer = Client(REMOTE_ADDR=ELSEWHERE)
-    assert login(customer, "alice", ALICE_PASSWORD).status_code == 302
+    response = login(customer, "alice", ALICE_PASSWORD, **CAPTCHA_PASSED)
+    assert response.status_code == 302, "a CAPTCHA at most, never a lock"
 
 
 def test_a_locked_address_can_still_log_in_to_another_profile(alice, bob):
@@ -193,6 +197,126 @@ def test_unknown_usernames_are_throttled_like_real_ones(client, db):
     fail(client, "nessuno", 10)
     response = login(client, "nessuno", "sbagliata")
     assert response.status_code == 429
+
+
+# --- per-account soft limit: addresses change, the profile does not -------------------------
+
+
+def addresses(count):
+    """Clients from `count` different addresses, as a botnet or rotating IPv6 ones."""
+    return [Client(REMOTE_ADDR=f"192.0.2.{n}") for n in range(1, count + 1)]
+
+
+def captcha_asked(response):
+    return 'name="captcha_1"' in response.content.decode()
+
+
+def test_ten_failures_from_anywhere_ask_the_owner_for_a_captcha_too(alice, captcha_test_mode):
+    for browser in addresses(9):
+        fail(browser, "alice", 1)
+    response = login(Client(REMOTE_ADDR=ELSEWHERE), "alice", "sbagliata")
+    assert not captcha_asked(response), "nine failures change nothing"
+
+    customer = Client(REMOTE_ADDR="198.51.100.77")
+    response = login(customer, "alice", ALICE_PASSWORD)
+    assert response.status_code == 200, "the password alone is no longer enough"
+    assert captcha_asked(response)
+    assert "molti tentativi di accesso non riusciti" in html.unescape(response.content.decode())
+    assert 'value="alice"' in response.content.decode(), "the username is kept"
+    assert not is_logged_in(customer)
+
+    response = login(customer, "alice", ALICE_PASSWORD, captcha_0="x", captcha_1="WRONG")
+    assert response.status_code == 200
+    assert not is_logged_in(customer)
+
+    response = login(customer, "alice", ALICE_PASSWORD, **CAPTCHA_PASSED)
+    assert response.status_code == 302
+    assert is_logged_in(customer)
+
+
+def test_without_the_captcha_the_password_is_not_even_tried(alice):
+    for browser in addresses(10):
+        fail(browser, "alice", 1)
+    before = AccountEvent.objects.filter(kind=AccountEvent.Kind.LOGIN_FAILED).count()
+    guesser = Client(REMOTE_ADDR="198.51.100.78")
+    for _ in range(20):
+        assert login(guesser, "alice", "sbagliata").status_code == 200
+    assert AccountEvent.objects.filter(kind=AccountEvent.Kind.LOGIN_FAILED).count() == before
+    assert login(guesser, "alice", ALICE_PASSWORD).status_code == 200, "never a lock"
+
+
+def test_unknown_names_ask_for_a_captcha_alike(db):
+    for browser in addresses(10):
+        fail(browser, "nessuno", 1)
+    assert captcha_asked(login(Client(REMOTE_ADDR=ELSEWHERE), "nessuno", "sbagliata"))
+    assert mails() == []
+
+
+def test_the_soft_limit_follows_its_setting(alice, settings):
+    settings.LOGIN_ACCOUNT_SOFT_LIMIT = 3
+    for browser in addresses(3):
+        fail(browser, "alice", 1)
+    assert captcha_asked(login(Client(REMOTE_ADDR=ELSEWHERE), "alice", ALICE_PASSWORD))
+
+
+def test_a_soft_limit_of_zero_turns_it_off(alice, settings):
+    settings.LOGIN_ACCOUNT_SOFT_LIMIT = 0
+    for browser in addresses(12):
+        fail(browser, "alice", 1)
+    assert not captcha_asked(login(Client(REMOTE_ADDR=ELSEWHERE), "alice", ALICE_PASSWORD))
+    assert mails("login_attempts") == []
+
+
+def test_the_captcha_is_asked_only_within_the_cool_off(alice):
+    for browser in addresses(10):
+        fail(browser, "alice", 1)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert login(Client(REMOTE_ADDR=ELSEWHERE), "alice", ALICE_PASSWORD).status_code == 302
+
+
+def test_the_owner_is_told_once_per_window(alice):
+    for browser in addresses(14):
+        fail(browser, "alice", 1)
+    warning = the_mail("login_attempts", to=alice.email)
+    assert "Qualcuno sta provando ad accedere al tuo profilo" in warning.subject
+    text = warning.body_text
+    assert "qualcuno sta provando ad accedere al tuo profilo alice" in text
+    assert "10 tentativi" in text, "counted when the limit was reached"
+    assert "/password/recupero/" in text
+    assert "/profilo/due-passaggi/" in text
+    assert ALICE_PASSWORD not in text
+
+    # A new window, new failures: one more warning.
+    past = timezone.now() - timedelta(minutes=16)
+    AccessAttempt.objects.update(attempt_time=past)
+    type(warning).objects.update(created_at=past)
+    for browser in addresses(10):
+        fail(browser, "alice", 1)
+    assert len(mails("login_attempts", to=alice.email)) == 2
+
+
+def test_no_warning_below_the_limit(alice):
+    for browser in addresses(9):
+        fail(browser, "alice", 1)
+    assert mails("login_attempts") == []
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [255, 50_001])
+def test_an_overlong_username_is_refused_before_any_lookup(client, alice, length):
+    """SQLite refused a LIKE pattern this long with a 500 ("pattern too complex")."""
+    response = login(client, "a" * length, "sbagliata")
+    assert response.status_code == 200
+    assert "al massimo 254 caratteri" in html.unescape(response.content.decode())
+    assert not AccountEvent.objects.filter(kind=AccountEvent.Kind.LOGIN_FAILED).exists()
+
+
+def test_a_username_of_254_characters_is_an_ordinary_failure(client, db):
+    response = login(client, "a" * 254, "sbagliata")
+    assert response.status_code == 200
+    assert GENERIC_LOGIN_ERROR in errors_of(response)
 
 
 # --- sessions --------------------------------------------------------------------------------

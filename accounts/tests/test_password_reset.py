@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts import staff
 from accounts.models import AccountEvent, EmailToken, UserSession
@@ -19,6 +22,7 @@ from .helpers import (
     link_in,
     logged_in_client,
     mails,
+    run_tasks,
     the_mail,
 )
 
@@ -31,7 +35,10 @@ def text_of(response):
 
 
 def ask(browser, identifier):
-    return browser.post("/password/recupero/", {"identifier": identifier})
+    """Ask for a link, and let the worker run the task that sends it."""
+    response = browser.post("/password/recupero/", {"identifier": identifier})
+    run_tasks()
+    return response
 
 
 def new_password(browser, link, password=STRONG_PASSWORD):
@@ -65,6 +72,38 @@ def test_the_same_answer_whether_or_not_the_profile_exists(client, alice):
     assert mails("password_reset_unknown", to="nessuno@example.com") != []
     assert mails(to="nessuno") == []
     assert len(mails()) == 3
+
+
+def tables_touched(queries):
+    return [re.findall(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', q["sql"]) for q in queries]
+
+
+def test_the_page_does_the_same_work_whether_or_not_the_profile_exists(client, alice):
+    """The lookup, the link and the mail wait for the worker: the request only queues the
+    task, so an existing profile does not answer measurably later than an unknown name."""
+    work = []
+    for identifier in ("alice", "nessuno", alice.email, "nessuno@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/password/recupero/", {"identifier": identifier})
+        assert response.url == "/password/recupero/inviata/"
+        work.append(tables_touched(queries.captured_queries))
+    assert work[0] == work[1] == work[2] == work[3]
+    touched = {table for query in work[0] for table in query}
+    assert not touched & {"accounts_user", "accounts_emailtoken", "core_outboxmessage"}
+    assert mails() == [], "nothing is sent before the worker runs"
+    assert DBTaskResult.objects.filter(task_path="accounts.tasks.send_password_reset").count() == 4
+
+    run_tasks()
+    assert len(mails("password_reset", to=alice.email)) == 2
+    assert len(mails("password_reset_unknown", to="nessuno@example.com")) == 1
+    assert len(mails()) == 3
+
+
+def test_an_overlong_identifier_is_refused_before_any_lookup(client, db):
+    response = client.post("/password/recupero/", {"identifier": "a" * 50_001})
+    assert response.status_code == 200
+    assert "al massimo 254 caratteri" in text_of(response)
+    assert not DBTaskResult.objects.exists()
 
 
 def test_the_link_is_valid_for_an_hour(client, reset_link):

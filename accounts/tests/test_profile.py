@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
@@ -12,6 +13,7 @@ from accounts.models import AccountEvent, Consent, EmailToken, UserSession
 from .helpers import (
     CF_ALICE,
     CF_ALICE_MASKED,
+    OTHER_STRONG_PASSWORD,
     STRONG_PASSWORD,
     is_logged_in,
     link_in,
@@ -224,6 +226,45 @@ def test_changing_the_password_needs_the_current_one(browser, alice):
     alice.refresh_from_db()
     assert alice.check_password(ALICE_PASSWORD)
     assert mails() == []
+
+
+def test_guessing_the_current_password_is_throttled_like_the_login(browser, alice):
+    """The current password is a login in disguise: a stolen session must not become a way
+    to guess it. Ten failures lock it for the cool-off (django-axes' numbers) with a clear
+    message and 429; the session stays open."""
+    for _ in range(9):
+        assert change_password(browser, "sbagliata").status_code == 200
+    response = change_password(browser, "sbagliata")
+    assert response.status_code == 429, "the tenth locks"
+    assert "Troppi tentativi" in error_next_to(response, "current_password")
+    assert "riprova tra 15 minuti" in error_next_to(response, "current_password")
+
+    response = change_password(browser, ALICE_PASSWORD, OTHER_STRONG_PASSWORD)
+    assert response.status_code == 429, "even the right password waits"
+    assert "riprova tra 15 minuti" in error_next_to(response, "current_password")
+    assert "Nuova password" in text_of(response), "the form is still there"
+    alice.refresh_from_db()
+    assert alice.check_password(ALICE_PASSWORD)
+    assert is_logged_in(browser), "the owner is not logged out"
+    assert mails("password_changed") == []
+
+
+def test_the_current_password_shares_the_logins_counter(browser, alice):
+    same_address = Client()
+    for _ in range(5):
+        change_password(browser, "sbagliata")
+    for _ in range(5):
+        same_address.post("/accedi/", {"username": "alice", "password": "sbagliata"})
+    assert change_password(browser, ALICE_PASSWORD).status_code == 429
+    response = same_address.post("/accedi/", {"username": "alice", "password": ALICE_PASSWORD})
+    assert response.status_code == 429
+
+
+def test_the_new_passwords_are_not_kept_with_the_failed_attempt(browser, alice):
+    change_password(browser, "sbagliata", OTHER_STRONG_PASSWORD)
+    attempt = AccessAttempt.objects.get()
+    assert OTHER_STRONG_PASSWORD not in attempt.post_data
+    assert "sbagliata" not in attempt.post_data
 
 
 @pytest.mark.parametrize("new", ["password", "alice.rossi", "12345678901", "corta"])

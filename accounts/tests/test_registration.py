@@ -2,6 +2,7 @@ import email
 import email.policy
 import html
 import re
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -80,7 +81,21 @@ def test_the_form_has_every_field_of_the_guide(client, db):
     for document in ("Carta d'identità", "Passaporto", "Patente di guida", "Permesso di soggiorno"):
         assert document in page
     assert 'href="/privacy/"' in page
-    assert "/captcha/audio/" in page
+
+
+@pytest.mark.skipif(
+    not (settings.CAPTCHA_FLITE_PATH and shutil.which(settings.CAPTCHA_FLITE_PATH)),
+    reason="the audio CAPTCHA needs Debian's flite, not installed here",
+)
+def test_the_captcha_can_be_listened_to_where_flite_is_installed(client, db):
+    assert "/captcha/audio/" in text_of(client.get("/registrati/"))
+
+
+def test_without_flite_the_captcha_offers_no_broken_audio_link(client, db, monkeypatch):
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_FLITE_PATH", None)
+    page = text_of(client.get("/registrati/"))
+    assert "/captcha/audio/" not in page
+    assert "Che cosa è scritto nell'immagine?" in page
 
 
 def test_news_consent_is_never_pre_ticked(client, db):
