@@ -36,7 +36,7 @@ demo-code: $(VENV)/.installed
 	$(PY) manage.py demo_code $(WHO)
 
 worker: migrate
-	$(PY) manage.py db_worker
+	$(PY) manage.py db_worker --queue-name default,imports
 
 test: $(VENV)/.installed-dev e2e/node_modules/axe-core/axe.min.js
 	$(PY) -m pytest

@@ -9,9 +9,11 @@ How one directory is imported (docs/feed.md is the integrator's view of the same
    checksums, loaded in one query per table, tell whether the row is new, changed or
    unchanged. An unchanged row is neither validated again nor written.
 3. New and changed rows are validated; a bad row becomes an ImportRow (`file:line: reason`)
-   and is skipped. Good rows are written in batches, one transaction per batch, as upserts on
-   the billing system's key (INSERT ... ON CONFLICT DO UPDATE): a run killed half-way has
-   committed whole batches only, and running it again skips what was applied.
+   and is skipped. A row longer than MAX_ROW_CHARS is one too: it is read in pieces and
+   dropped, never held whole, so memory stays bounded whatever the file holds. Good rows
+   are written in batches, one transaction per batch, as upserts on the billing system's
+   key (INSERT ... ON CONFLICT DO UPDATE): a run killed half-way has committed whole batches
+   only, and running it again skips what was applied.
 
 The writers are in feeds/writers.py (docs/performance.md has the figures behind them).
 """
@@ -51,6 +53,13 @@ CHECKSUM_VERSION = "1"
 REASON_MAX = ImportRow._meta.get_field("reason").max_length
 KEY_MAX = ImportRow._meta.get_field("key").max_length
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A real row is well under 2 KiB. A longer one (a 450 MB line once took the worker to 1 GB)
+# is rejected without being held in memory; csv's own field limit (128 Ki characters) is
+# above it, so this is the limit that acts.
+MAX_ROW_CHARS = 64 * 1024
+# While it runs, the job's heartbeat is written at least this often (seconds), besides after
+# every batch: a re-run of an unchanged feed writes no batch for minutes.
+HEARTBEAT_SECONDS = 30
 
 
 class Unreadable(Exception):
@@ -64,6 +73,21 @@ class Interrupted(Exception):
 
 class RowError(Exception):
     """A row that cannot be applied; the message is the reason."""
+
+
+class JobLost(Exception):
+    """The job is no longer "running" in the database (the sweep declared it interrupted
+    because its heartbeat was too old): stop without writing more."""
+
+
+class RowTooLong(Exception):
+    """Raised by BoundedLines in place of a row longer than the limit, once the whole row
+    (physical lines `start` to `end`) has been read and dropped."""
+
+    def __init__(self, start, end):
+        super().__init__(start, end)
+        self.start = start
+        self.end = end
 
 
 @dataclass(frozen=True)
@@ -211,14 +235,66 @@ def open_csv(path):
     return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - caller closes
 
 
+class BoundedLines:
+    """The physical lines of an open CSV file, as csv.reader wants them, with no row longer
+    than `limit` characters. The rest of a longer row is read in pieces of at most `limit`
+    characters and dropped, up to the line end where its quotes balance (RFC 4180: a row ends
+    at a line end outside quotes), and RowTooLong is raised in its place; csv.reader passes
+    it on and starts afresh at the next row. Call `new_row()` before asking the reader for a
+    row: `start` is then the physical line where that row begins (the header is line 1)."""
+
+    def __init__(self, f, limit=MAX_ROW_CHARS):
+        self.f = f
+        self.limit = limit
+        self.line = 0  # physical lines read so far
+        self.start = 1
+        self.chars = 0  # of the current row
+        self.quotes = 0  # of the current row: odd inside a quoted field
+
+    def new_row(self):
+        self.start = self.line + 1
+        self.chars = 0
+        self.quotes = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        room = self.limit - self.chars
+        text = self.f.readline(room + 1)
+        if not text:
+            raise StopIteration
+        self.line += 1
+        self.quotes += text.count('"')
+        if len(text) > room:
+            self._drop_rest(text)
+            raise RowTooLong(self.start, self.line)
+        self.chars += len(text)
+        return text
+
+    def _drop_rest(self, piece):
+        while not (piece.endswith(("\n", "\r")) and self.quotes % 2 == 0):
+            line_ended = piece.endswith(("\n", "\r"))
+            piece = self.f.readline(self.limit)
+            if not piece:
+                return
+            if line_ended:
+                self.line += 1
+            self.quotes += piece.count('"')
+
+
 def read_header(path, spec):
     """Check the header of one file. Raises Unreadable on an empty file, a repeated column or
     a missing required column."""
     with open_csv(path) as f:
         try:
-            names = next(csv.reader(f), None)
+            names = next(csv.reader(BoundedLines(f)), None)
         except csv.Error as exc:
             raise Unreadable(f"{spec.name}:1: header row cannot be read ({exc})") from None
+        except RowTooLong:
+            raise Unreadable(
+                f"{spec.name}:1: header row longer than {MAX_ROW_CHARS} characters"
+            ) from None
     if not names or not any(n.strip() for n in names):
         raise Unreadable(f"{spec.name}:1: no header row (the file is empty)")
     names = [n.strip().lower() for n in names]
@@ -238,35 +314,38 @@ def read_header(path, spec):
 
 def iter_rows(path, header):
     """Yield (line, values, error) for each data row: values in the spec's column order, or an
-    error message for a row the CSV reader or the field count rejects. `line` is the physical
-    line on which the row starts (the header is line 1)."""
+    error message for a row the CSV reader, the length limit or the field count rejects.
+    `line` is the physical line on which the row starts (the header is line 1)."""
     positions = header.positions
     width = header.width
     with open_csv(path) as f:
-        reader = csv.reader(f)
+        lines = BoundedLines(f)
+        reader = csv.reader(lines)
         try:
             next(reader)
-        except (StopIteration, csv.Error):
+        except (StopIteration, csv.Error, RowTooLong):
             return
-        line = reader.line_num + 1
         while True:
+            lines.new_row()
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:
-                yield line, None, f"cannot be read as CSV ({exc})"
-                line = reader.line_num + 1
+            except RowTooLong as exc:
+                lines_ = f" (lines {exc.start}-{exc.end})" if exc.end != exc.start else ""
+                yield exc.start, None, f"row longer than {MAX_ROW_CHARS} characters{lines_}"
                 continue
-            start, line = line, reader.line_num + 1
+            except csv.Error as exc:
+                yield lines.start, None, f"cannot be read as CSV ({exc})"
+                continue
             if not row:
                 continue  # a blank line
             if len(row) != width:
                 if len(row) == 1 and not row[0].strip():
                     continue  # a line of spaces
-                yield start, None, f"{len(row)} fields, the header has {width}"
+                yield lines.start, None, f"{len(row)} fields, the header has {width}"
                 continue
-            yield start, [row[p].strip() if p is not None else "" for p in positions], None
+            yield lines.start, [row[p].strip() if p is not None else "" for p in positions], None
 
 
 # --- normalising and checking rows ---------------------------------------------------------
@@ -481,7 +560,8 @@ class Importer:
     `out` and `err` receive lines: the per-file summaries and warnings, and the
     `file:line: reason` of each rejected row. `run()` returns the warnings; it raises
     Unreadable (nothing applied) when the input cannot be read, Interrupted when `stop` was
-    set (the batches before it are committed).
+    set, JobLost when the job stopped being "running" (the batches before are committed).
+    The job's heartbeat_at is written with every batch, and every HEARTBEAT_SECONDS between.
     """
 
     def __init__(
@@ -499,6 +579,7 @@ class Importer:
         self.pending_errors = []
         self.rejected_customers = {}  # customer_code -> line, for contracts' reasons
         self.now = timezone.now()
+        self.last_beat = time.monotonic()
 
     # The directory ------------------------------------------------------------------------
 
@@ -561,10 +642,19 @@ class Importer:
             ImportRow(job=self.job, file=result.name, line=line, key=key[:KEY_MAX], reason=reason)
         )
 
+    def beat(self):
+        """Write the job's heartbeat; JobLost if the job is no longer running."""
+        self.last_beat = time.monotonic()
+        running = ImportJob.objects.filter(pk=self.job.pk, state=ImportJob.State.RUNNING)
+        if not running.update(heartbeat_at=timezone.now()):
+            raise JobLost(f"import job {self.job.uid} is no longer running")
+
     def flush(self, writer, batch, result):
-        """Write one batch and the error rows found so far, with the job's counts, in one
-        transaction: what is committed always agrees with the counts the job shows."""
+        """Write one batch and the error rows found so far, with the job's counts and its
+        heartbeat, in one transaction: what is committed always agrees with the counts the job
+        shows, and nothing is written for a job that the sweep declared interrupted."""
         with transaction.atomic():
+            self.beat()
             if batch:
                 writer.write([row for row, _ in batch])
             for _, outcome in batch:
@@ -581,11 +671,16 @@ class Importer:
         writer = make_writer(spec, self.writer_method)
         batch = []
         seen = {}  # key -> line: a key twice in one file is an error, the first one wins
+        # A key longer than its column is rejected anyway: not remembered, so that a file of
+        # huge keys cannot fill the memory.
+        key_max = spec.model._meta.get_field(spec.key).max_length
         now = self.now
         stop = self.stop
         for line, values, problem in iter_rows(path, header):
             if stop is not None and stop.is_set():
                 raise Interrupted(f"stopped at {spec.name}:{line}")
+            if time.monotonic() - self.last_beat > HEARTBEAT_SECONDS:
+                self.beat()
             if len(self.pending_errors) >= self.batch_size:
                 self.flush(writer, batch, result)  # a file of bad rows: keep memory flat
             if problem:
@@ -595,7 +690,7 @@ class Importer:
             if key in seen:
                 self.reject(result, line, key, f"{spec.key} {key} already on line {seen[key]}")
                 continue
-            if key:
+            if key and len(key) <= key_max:
                 seen[key] = line
             digest = checksum(normalise(values))
             old = stored.get(key)

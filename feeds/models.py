@@ -15,6 +15,9 @@ class ImportJob(models.Model):
         RUNNING = "running", _("in corso")
         DONE = "done", _("completato")
         FAILED = "failed", _("non leggibile")
+        # Stopped half-way (a signal, an error, or a worker that died: see the sweep in
+        # services.py); the batches applied so far stay.
+        INTERRUPTED = "interrupted", _("interrotta")
 
     class Source(models.TextChoices):
         COMMAND = "command", _("comando")
@@ -22,13 +25,19 @@ class ImportJob(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField(max_length=10, choices=Source.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running: written after every batch (and every few seconds otherwise), so a job
+    # whose worker died can be told from a slow one (services.sweep_stale_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # "host:pid" of the process running the job: on the same host a dead pid means the job
+    # is over at once, without waiting for its heartbeat to grow old.
+    runner = models.CharField(max_length=200, blank=True)
     directory = models.CharField(max_length=500, blank=True)
     # {"customers.csv": {"created": n, "updated": n, "unchanged": n, "error": n}, ...}
     counts = models.JSONField(default=dict)
@@ -36,6 +45,15 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One running import at a time, whoever started it (the command from cron, an
+            # upload in the worker): the database refuses a second "running" row.
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=models.Q(state="running"),
+                name="feeds_importjob_one_running",
+            )
+        ]
         verbose_name = _("importazione")
         verbose_name_plural = _("importazioni")
 

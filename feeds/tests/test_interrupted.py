@@ -67,7 +67,7 @@ def test_an_interrupted_import_is_completed_by_running_it_again(
         services.run_import(directory=feed, source=ImportJob.Source.COMMAND, batch_size=10)
 
     interrupted = ImportJob.objects.get()
-    assert interrupted.state == State.FAILED
+    assert interrupted.state == State.INTERRUPTED
     assert interrupted.message == "interrupted: Killed: "
     assert interrupted.finished_at is not None
     # Holders all applied; contracts: batches 1 and 2 whole, nothing of batch 3.
@@ -125,15 +125,18 @@ def _count(database, table):
     ("signum", "status", "recorded_state"),
     [
         # SIGKILL leaves no chance to record the end: the killed job still says "running"
-        # (its counts show how far it got).
+        # (its counts show how far it got) until the next import's sweep finds its process
+        # gone and marks it interrupted.
         (signal.SIGKILL, -signal.SIGKILL, "running"),
-        # SIGTERM (systemd stop, kill): the batch in progress is rolled back, the job failed.
-        (signal.SIGTERM, 128 + signal.SIGTERM, "failed"),
+        # SIGTERM (systemd stop, kill): the batch in progress is rolled back, the job
+        # interrupted.
+        (signal.SIGTERM, 128 + signal.SIGTERM, "interrupted"),
     ],
 )
 def test_a_killed_import_is_completed_by_running_it_again(tmp_path, signum, status, recorded_state):
     """The real thing: the command in its own process (SQLite file), killed half-way through
-    contracts.csv, then the same command again."""
+    contracts.csv, then the same command again (not refused as "another import is running":
+    the killed one is over)."""
     feed = generated_feed(tmp_path / "feed", holders=20_000, contracts=32_000, seed=5)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_ADDOPTS")}
     env.update(SPORTELLO_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="sportello.settings")
@@ -158,6 +161,9 @@ def test_a_killed_import_is_completed_by_running_it_again(tmp_path, signum, stat
     assert 0 < contracts < 32_000
     assert contracts % batch == 0  # whole batches only
     assert _count(database, "customers_holder") == 20_000
+    with closing(sqlite3.connect(database)) as db:
+        (state,) = db.execute("SELECT state FROM feeds_importjob").fetchone()
+    assert state == recorded_state
 
     again = _manage(env, "import_feed", str(feed))
     out, err = again.communicate(timeout=120)
@@ -169,4 +175,4 @@ def test_a_killed_import_is_completed_by_running_it_again(tmp_path, signum, stat
         distinct = db.execute("SELECT count(DISTINCT service_code) FROM customers_contract")
         assert distinct.fetchone()[0] == 32_000
         states = db.execute("SELECT state FROM feeds_importjob ORDER BY created_at").fetchall()
-    assert [s for (s,) in states] == [recorded_state, "done"]
+    assert [s for (s,) in states] == ["interrupted", "done"]

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         "printed on stderr as file:line: reason and kept on the import job; every good row is "
         "applied; re-running the same feed changes nothing. Exit status: 0 no row failed, "
         "1 some rows failed, 2 the input could not be read (nothing applied), 3 the import "
-        "stopped half-way (run it again). See docs/feed.md."
+        "stopped half-way (run it again), 4 another import was running (nothing done: run it "
+        "again once that one ends). See docs/feed.md."
     )
 
     def add_arguments(self, parser):
@@ -72,6 +73,9 @@ class Command(BaseCommand):
                 writer=writer,
                 stop=stop,
             )
+        except services.ImportBusy as exc:
+            self.stderr.write(f"not started: {exc}; run it again once that one ends")
+            sys.exit(4)
         except Interrupted:
             signum = received[0]
             self.stderr.write(
