@@ -10,6 +10,7 @@ from core.outbox import queue_message
 
 LOGIN_ATTEMPTS = "login_attempts"
 STAFF_INVITATION = "staff_invitation"
+TWO_FACTOR_RESET = "two_factor_reset"
 
 
 def _url(name):
@@ -38,3 +39,9 @@ def send_staff_invitation(*, user, link):
     """A new staff member (or one whose link is sent again): the single-use link to choose
     the password; the authenticator comes at the first login."""
     return queue_message(kind=STAFF_INVITATION, to=user.email, context={"user": user, "link": link})
+
+
+def send_two_factor_reset(*, user):
+    """An administrator removed the staff member's authenticator: say so, and what happens at
+    the next login."""
+    return queue_message(kind=TWO_FACTOR_RESET, to=user.email, context={"user": user})

@@ -291,3 +291,30 @@ def reactivate_staff(*, actor, member, reason):
         member.save(update_fields=["is_active", "blocked_at", "blocked_reason"])
         audit.record(actor=actor, action="accounts.staff_reactivate", obj=member, reason=reason)
     return True
+
+
+def reset_staff_two_factor(*, actor, member, reason):
+    """For a staff member who lost the phone with the authenticator: remove it and its
+    recovery codes, so the next login asks to set up a new one. Side effects: the devices
+    deleted, every session ended, an audit entry, a notice by e-mail. Nobody resets their
+    own (they would lock themselves out mid-session)."""
+    from django_otp import devices_for_user
+
+    _require(actor, "accounts.manage_staff")
+    if not member.is_staff:
+        raise PermissionDenied
+    if member.pk == actor.pk:
+        raise ValidationError(_("Non puoi azzerare la tua verifica in due passaggi da qui."))
+    with transaction.atomic():
+        devices = list(devices_for_user(member, confirmed=None))
+        if not devices:
+            return False
+        for device in devices:
+            device.delete()
+        services.end_all_sessions(user=member)
+        audit.record(
+            actor=actor, action="accounts.staff_reset_two_factor", obj=member, reason=reason
+        )
+        if member.email:
+            accounts_mail.send_two_factor_reset(user=member)
+    return True

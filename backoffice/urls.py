@@ -30,6 +30,11 @@ urlpatterns = [
         name="staff_reactivate",
     ),
     path("personale/<uuid:uid>/reinvia-link/", staff.staff_resend, name="staff_resend"),
+    path(
+        "personale/<uuid:uid>/azzera-verifica/",
+        staff.staff_reset_two_factor,
+        name="staff_reset_two_factor",
+    ),
     path("registro/", audit.audit_log, name="audit"),
     path(
         "utenze/<path:service_code>/collegamenti/<uuid:link_uid>/rimuovi/",

@@ -85,6 +85,11 @@ ENDPOINTS = {
         lambda o: reverse("backoffice:staff_resend", args=[o["member"].uid]),
         {ADMIN},
     ),
+    "staff_reset_two_factor": (
+        "post",
+        lambda o: reverse("backoffice:staff_reset_two_factor", args=[o["member"].uid]),
+        {ADMIN},
+    ),
     "audit": ("get", lambda o: reverse("backoffice:audit"), {ADMIN}),
     "mailbox": ("get", lambda o: reverse("mailbox"), {CS, ADMIN}),
     "mailbox_message": (

@@ -224,3 +224,54 @@ def test_the_service_checks_the_permission(charlie, customer):
         )
     with pytest.raises(PermissionDenied):
         staff.deactivate_staff(actor=charlie, member=charlie, reason="x")
+
+
+def test_administrator_resets_a_lost_authenticator(admin_client, diana):
+    """A staff member lost the phone: the administrator removes the authenticator and its
+    codes, with a reason; the member's sessions end, they are told, and the next login asks
+    to set up a new one."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import login_verified
+
+    member = staff_member(ROLE_CUSTOMER_SERVICE, username="gino")
+    browser = Client()
+    login_verified(browser, member)
+    StaticDevice.objects.create(user=member, name="recovery", confirmed=True)
+    assert browser.get(reverse("backoffice:users")).status_code == 200
+    url = reverse("backoffice:staff_reset_two_factor", args=[member.uid])
+
+    page = admin_client.get(reverse("backoffice:staff_member", args=[member.uid]))
+    assert "Azzera l'app di autenticazione" in page.content.decode()
+    response = admin_client.post(url, {"otp-reason": ""})
+    assert response.status_code == 400
+    assert "Scrivi il motivo" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=member).exists()
+
+    response = admin_client.post(url, {"otp-reason": "Telefono smarrito, verificato al telefono"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    assert not StaticDevice.objects.filter(user=member).exists()
+    event = AuditEvent.objects.get(action="accounts.staff_reset_two_factor")
+    assert event.actor == diana
+    assert event.detail["reason"] == "Telefono smarrito, verificato al telefono"
+    assert "azzerata" in the_mail("two_factor_reset", to=member.email).subject
+    # The old session is gone; a new login must set up the authenticator first.
+    assert browser.get(reverse("backoffice:users"))["Location"].startswith(
+        reverse("accounts:login")
+    )
+    browser.force_login(member)
+    assert browser.get(reverse("backoffice:users"))["Location"] == reverse("accounts:two_factor")
+    # Nothing more to reset.
+    admin_client.post(url, {"otp-reason": "di nuovo"})
+    assert AuditEvent.objects.filter(action="accounts.staff_reset_two_factor").count() == 1
+
+
+def test_an_administrator_cannot_reset_their_own_authenticator(admin_client, diana):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    url = reverse("backoffice:staff_reset_two_factor", args=[diana.uid])
+    response = admin_client.post(url, {"otp-reason": "prova"})
+    assert response.status_code == 400
+    assert TOTPDevice.objects.filter(user=diana).exists()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import staff as account_staff
+from accounts.two_factor import has_two_factor
 from core.access import staff_required
 
 from ..forms import ReasonForm, RolesForm, StaffCreateForm
@@ -64,7 +65,7 @@ def staff_create(request):
     return render(request, "backoffice/staff_create.html", {"form": form}, status=status)
 
 
-def _member_page(request, member, *, roles_form=None, reason_form=None, status=200):
+def _member_page(request, member, *, roles_form=None, reason_form=None, otp_form=None, status=200):
     return render(
         request,
         "backoffice/staff_member.html",
@@ -75,6 +76,9 @@ def _member_page(request, member, *, roles_form=None, reason_form=None, status=2
             "roles_form": roles_form
             or RolesForm(initial={"roles": [g.pk for g in member.groups.all()]}),
             "reason_form": reason_form or ReasonForm(),
+            # Its own prefix: the page has two reason fields, ids must stay unique.
+            "otp_form": otp_form or ReasonForm(prefix="otp"),
+            "has_authenticator": has_two_factor(member),
         },
         status=status,
     )
@@ -127,6 +131,33 @@ def staff_set_active(request, uid, active):
         else:
             return redirect("backoffice:staff_member", uid=uid)
     return _member_page(request, member, reason_form=form, status=400)
+
+
+@staff_required(MANAGE_STAFF)
+@require_POST
+def staff_reset_two_factor(request, uid):
+    member = _member_or_404(uid)
+    form = ReasonForm(request.POST, prefix="otp")
+    if form.is_valid():
+        try:
+            done = account_staff.reset_staff_two_factor(
+                actor=request.user, member=member, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if done:
+                messages.success(
+                    request,
+                    _(
+                        "Verifica in due passaggi azzerata: al prossimo accesso configurerà di "
+                        "nuovo l'app. Le sue sessioni sono state chiuse."
+                    ),
+                )
+            else:
+                messages.info(request, _("Il profilo non ha un'app di autenticazione."))
+            return redirect("backoffice:staff_member", uid=uid)
+    return _member_page(request, member, otp_form=form, status=400)
 
 
 @staff_required(MANAGE_STAFF)
