@@ -10,6 +10,8 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import identifiers
+
 from . import validators
 from .backends import MAX_IDENTIFIER_LENGTH, cool_off_minutes, verify_password
 from .passwords import MAX_LENGTH
@@ -155,11 +157,11 @@ class IdentityFieldsMixin:
         if not value:
             return ""
         company = self.data.get(self.add_prefix("kind")) == User.Kind.COMPANY
-        return validators.clean_codice_fiscale(value, allow_company=company)
+        return identifiers.clean_codice_fiscale(value, allow_company=company)
 
     def clean_partita_iva(self):
         value = self.cleaned_data.get("partita_iva", "")
-        return validators.clean_partita_iva(value) if value else ""
+        return identifiers.clean_partita_iva(value) if value else ""
 
     def clean_phone_landline(self):
         value = self.cleaned_data.get("phone_landline", "")

@@ -8,7 +8,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .validators import format_phone, mask_codice_fiscale
+from core.identifiers import mask_codice_fiscale
+
+from .validators import format_phone
 
 
 class User(AbstractUser):

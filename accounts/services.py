@@ -5,7 +5,6 @@ Mail goes through the outbox inside the same transaction, so nothing is lost if 
 
 import logging
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import audit, mail
+from core.policy import (
+    CONFIRM_VALIDITY,
+    EMAIL_CHANGE_VALIDITY,
+    RESET_VALIDITY,
+    UNCONFIRMED_LIFETIME,
+)
 
 from . import mail as accounts_mail
 from .activity import request_context
@@ -29,11 +34,6 @@ from .models import AccountEvent, Consent, EmailToken, UserSession
 
 log = logging.getLogger(__name__)
 User = get_user_model()
-
-CONFIRM_VALIDITY = timedelta(hours=24)
-RESET_VALIDITY = timedelta(hours=1)
-EMAIL_CHANGE_VALIDITY = timedelta(hours=24)
-UNCONFIRMED_LIFETIME = timedelta(days=7)
 
 PROFILE_FIELDS = (
     "kind", "first_name", "last_name", "company_name", "codice_fiscale", "partita_iva",

@@ -6,8 +6,6 @@ entry. A customer-service operator never acts on a staff account: staff accounts
 only by holders of `accounts.manage_staff`, through the functions at the end of this module.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
+from core.policy import STAFF_INVITATION_VALIDITY
 
 from . import mail as accounts_mail
 from . import services
@@ -54,7 +53,6 @@ ROLES = {
     ),
 }
 
-STAFF_INVITATION_VALIDITY = timedelta(hours=24)
 
 User = get_user_model()
 

@@ -1,4 +1,4 @@
-"""Italian identifiers and contact data, checked with python-stdnum and phonenumbers.
+"""Usernames and phone numbers (codice fiscale and partita IVA: core.identifiers).
 
 Each `clean_*` returns the normalised value or raises ValidationError with an Italian message
 meant to sit next to the field.
@@ -9,8 +9,6 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.it import codicefiscale, iva
 
 # Letters (any alphabet), digits, dots, hyphens, apostrophes and underscores (the guide).
 USERNAME_RE = re.compile(r"^[\w.'\-]+$")
@@ -27,47 +25,6 @@ def clean_username(value):
             code="invalid",
         )
     return value
-
-
-def clean_codice_fiscale(value, *, allow_company=False):
-    """A person's 16-character codice fiscale (omocodic variants accepted); with
-    `allow_company`, also a company's 11-digit one."""
-    compact = codicefiscale.compact(value or "")
-    if allow_company and compact.isdigit() and len(compact) == 11:
-        try:
-            return iva.validate(compact)
-        except StdnumError:
-            raise ValidationError(
-                _("Il codice fiscale numerico non è valido: controlla le 11 cifre."),
-                code="invalid",
-            ) from None
-    if len(compact) != 16:
-        raise ValidationError(
-            _("Il codice fiscale deve avere 16 caratteri (lettere e cifre)."), code="length"
-        )
-    try:
-        return codicefiscale.validate(compact)
-    except StdnumError:
-        raise ValidationError(
-            _("Il codice fiscale non è valido: controlla di averlo scritto correttamente."),
-            code="invalid",
-        ) from None
-
-
-def clean_partita_iva(value):
-    compact = iva.compact(value or "")
-    if not (compact.isdigit() and len(compact) == 11):
-        raise ValidationError(
-            _('La partita IVA ha 11 cifre: digitale tutte, compresi gli "0" iniziali.'),
-            code="length",
-        )
-    try:
-        return iva.validate(compact)
-    except StdnumError:
-        raise ValidationError(
-            _("La partita IVA non è valida: controlla di averla scritta correttamente."),
-            code="invalid",
-        ) from None
 
 
 _LANDLINE = {phonenumbers.PhoneNumberType.FIXED_LINE}
@@ -110,12 +67,3 @@ def format_phone(e164):
     if number.country_code == 39:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def mask_codice_fiscale(value):
-    """RSSMRA85T10A562S -> RSS*********562S: enough to recognise it, not to reuse it."""
-    if not value:
-        return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_ratelimit.core import is_ratelimited
 
+from core import policy
 from core.http import client_key
 
 from . import selectors, services, two_factor
@@ -86,7 +87,7 @@ def login(request):
         return redirect(_safe_next(request))
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
-        if _too_many(request, "login-ip", "100/h"):
+        if _too_many(request, "login-ip", policy.LOGIN_ATTEMPTS_RATE):
             return lockout(request)
         # The per-(username, address) lock of django-axes does not stop a botnet, or IPv6
         # addresses taken one after the other: past a number of failures from anywhere, the
@@ -147,7 +148,7 @@ def login_verify(request):
     if request.method == "POST":
         # Digits of the app or a recovery code: anything else (a NUL byte…) is just wrong.
         token = re.sub(r"[^0-9A-Za-z]", "", request.POST.get("token", ""))[:16]
-        if _too_many(request, "login-verify", "10/5m"):
+        if _too_many(request, "login-verify", policy.LOGIN_VERIFY_RATE):
             error = _("Troppi tentativi. Attendi qualche minuto e riprova.")
         elif two_factor.is_throttled(user):
             error = two_factor.THROTTLED_MESSAGE
@@ -181,7 +182,7 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # Only complete submissions count; when over the limit the form stays filled in.
-        if not _too_many(request, "register", "20/h"):
+        if not _too_many(request, "register", policy.REGISTRATION_RATE):
             services.register(data=form.cleaned_data, request=request)
             return redirect("accounts:register_done")
         form.add_error(
@@ -228,7 +229,7 @@ def confirm(request, token):
 def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not _too_many(request, "resend", "10/h"):
+        if not _too_many(request, "resend", policy.CONFIRMATION_RESEND_RATE):
             services.resend_confirmation(email=form.cleaned_data["email"])
         return render(request, "accounts/resend_done.html")
     return render(request, "accounts/resend.html", {"form": form})
@@ -267,7 +268,7 @@ def password_reset(request):
     if request.method == "POST" and form.is_valid():
         # The lookup, the link and the mail happen in a task: whether the profile exists,
         # this request does the same work and takes the same time.
-        if not _too_many(request, "password-reset", "10/h"):
+        if not _too_many(request, "password-reset", policy.PASSWORD_RESET_RATE):
             send_password_reset.enqueue(form.cleaned_data["identifier"])
         return redirect("accounts:password_reset_done")
     return render(request, "accounts/password_reset.html", {"form": form})

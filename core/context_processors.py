@@ -5,6 +5,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import policy
+
 # The personal area's four sections, in the guide's order. Each appears in the navigation
 # as soon as the app that serves it is installed and routed.
 PERSONAL_SECTIONS = [
@@ -29,6 +31,7 @@ def portal(request):
     routes = _routes(get_urlconf())
     return {
         "utility": settings.UTILITY,
+        "policy": policy.words,
         "personal_sections": [
             {"label": label, "url": routes[name], "active": request.path.startswith(routes[name])}
             for label, name in PERSONAL_SECTIONS

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from . import audit
+from . import audit, policy
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,12 @@ def queue_message(*, kind, to, context, language=None):
     Side effects: one OutboxMessage row and one delivery task, in the current transaction.
     """
     with translation.override(language or settings.LANGUAGE_CODE):
-        ctx = {"utility": settings.UTILITY, "public_url": settings.PUBLIC_URL, **context}
+        ctx = {
+            "utility": settings.UTILITY,
+            "public_url": settings.PUBLIC_URL,
+            "policy": policy.words,
+            **context,
+        }
         subject = " ".join(render_to_string(f"mail/{kind}/subject.txt", ctx).split())
         body_text = render_to_string(f"mail/{kind}/body.txt", ctx)
         body_html = render_to_string(f"mail/{kind}/body.html", ctx)

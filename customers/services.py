@@ -2,9 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from stdnum.it import iva
 
 from core import audit, mail
+from core.identifiers import compact_codice_fiscale, compact_partita_iva
 
 from .models import Contract, ContractLink
 
@@ -23,23 +23,18 @@ class LinkOutcome:
     NO_MATCH = "no_match"
 
 
-def _normalise(value):
-    return (value or "").replace(" ", "").upper()
-
-
-def _normalise_vat(value):
-    """Partita IVA as printed or typed: spaces and an "IT" prefix are not part of it."""
-    return iva.compact(value or "")
-
-
 def _identity_matches(contract, *, codice_fiscale, partita_iva):
     """Domestic contracts: the holder's codice fiscale. Non-domestic: the holder's partita
     IVA, with the codice fiscale field left empty (the guide's rule)."""
     holder = contract.holder
     if contract.use == Contract.Use.DOMESTIC:
-        return bool(codice_fiscale) and codice_fiscale == _normalise(holder.codice_fiscale)
+        return bool(codice_fiscale) and codice_fiscale == compact_codice_fiscale(
+            holder.codice_fiscale
+        )
     return (
-        not codice_fiscale and bool(partita_iva) and partita_iva == _normalise(holder.partita_iva)
+        not codice_fiscale
+        and bool(partita_iva)
+        and partita_iva == compact_partita_iva(holder.partita_iva)
     )
 
 
@@ -55,8 +50,8 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
     contract = find_contract(customer_code=customer_code.strip(), service_code=service_code.strip())
     matched = contract is not None and _identity_matches(
         contract,
-        codice_fiscale=_normalise(codice_fiscale),
-        partita_iva=_normalise_vat(partita_iva),
+        codice_fiscale=compact_codice_fiscale(codice_fiscale),
+        partita_iva=compact_partita_iva(partita_iva),
     )
     with transaction.atomic():
         if not matched:

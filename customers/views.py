@@ -5,17 +5,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import limits
+from core import limits, policy
 from core.http import client_ip, client_key
 
 from . import selectors, services
 from .forms import LinkForm, ServicesFilterForm
 from .services import LinkOutcome
 
-# Failed linking attempts per web user and per client address (IPv6: per /64) in an hour:
-# the codes on a bill are guessable.
-LINK_FAILURES = 5
-LINK_PERIOD = 60 * 60
+# Failed linking attempts per web user and per client address (IPv6: per /64) in an hour
+# (core.policy): the codes on a bill are guessable.
+LINK_FAILURES = policy.LINK_FAILURES
+LINK_PERIOD = int(policy.LINK_PERIOD.total_seconds())
 
 
 def _link_counters(request):

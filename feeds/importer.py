@@ -31,9 +31,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from stdnum.it import codicefiscale, iva
 
-from accounts.validators import clean_codice_fiscale, clean_partita_iva
+from core.identifiers import (
+    clean_codice_fiscale,
+    clean_partita_iva,
+    compact_codice_fiscale,
+    compact_partita_iva,
+)
 from customers.models import Contract, Holder
 
 from .models import ImportJob, ImportRow
@@ -351,22 +355,13 @@ def iter_rows(path, header):
 # --- normalising and checking rows ---------------------------------------------------------
 
 
-def _compact_cf(value):
-    value = value.upper()
-    return value if value.isalnum() else codicefiscale.compact(value)
-
-
-def _compact_piva(value):
-    return value if value.isdigit() else iva.compact(value)
-
-
 def normalise_customer(values):
     """Stripped values (iter_rows), the kind lower-cased, CF and P.IVA compacted."""
     values[1] = values[1].lower()
     if values[5]:
-        values[5] = _compact_cf(values[5])
+        values[5] = compact_codice_fiscale(values[5])
     if values[6]:
-        values[6] = _compact_piva(values[6])
+        values[6] = compact_partita_iva(values[6])
     return values
 
 

@@ -9,6 +9,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale, iva
 
 from accounts import validators
+from core import identifiers
 
 from .helpers import CF_MARIO, CF_MARIO_OMOCODIC, PIVA_ACME, omocodic, with_check_char
 
@@ -71,10 +72,10 @@ def one_character_corruptions(value, alphabet):
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 def test_every_valid_codice_fiscale_is_accepted_and_normalised(cf, data):
     assert codicefiscale.is_valid(cf), "the generator builds valid codes"
-    assert validators.clean_codice_fiscale(cf) == cf
-    assert validators.clean_codice_fiscale(cf.lower()) == cf
+    assert identifiers.clean_codice_fiscale(cf) == cf
+    assert identifiers.clean_codice_fiscale(cf.lower()) == cf
     if data is not None:
-        assert validators.clean_codice_fiscale(spaced(cf, data)) == cf
+        assert identifiers.clean_codice_fiscale(spaced(cf, data)) == cf
 
 
 @given(cf=codici_fiscali())
@@ -86,7 +87,7 @@ def test_every_one_character_corruption_of_a_codice_fiscale_is_refused(cf):
         if codicefiscale.is_valid(corrupted):
             continue  # e.g. a digit swapped for its omocodic letter and a matching check
         with pytest.raises(ValidationError):
-            validators.clean_codice_fiscale(corrupted)
+            identifiers.clean_codice_fiscale(corrupted)
         refused += 1
     assert refused > 14 * 35, "nearly every corruption breaks the code"
 
@@ -96,7 +97,7 @@ def test_omocodic_variants_of_one_code_are_all_accepted():
     assert len(set(variants)) == 8
     assert variants[7] == with_check_char("RSSMRAURTMLARSN")
     for variant in variants:
-        assert validators.clean_codice_fiscale(variant) == variant
+        assert identifiers.clean_codice_fiscale(variant) == variant
 
 
 @pytest.mark.parametrize(
@@ -113,21 +114,21 @@ def test_omocodic_variants_of_one_code_are_all_accepted():
 )
 def test_wrong_codici_fiscali_are_refused_in_italian(value, code):
     with pytest.raises(ValidationError) as raised:
-        validators.clean_codice_fiscale(value)
+        identifiers.clean_codice_fiscale(value)
     assert raised.value.code == code
     assert "codice fiscale" in raised.value.messages[0].lower()
 
 
 def test_a_company_may_give_its_numeric_codice_fiscale():
-    assert validators.clean_codice_fiscale(PIVA_ACME, allow_company=True) == PIVA_ACME
+    assert identifiers.clean_codice_fiscale(PIVA_ACME, allow_company=True) == PIVA_ACME
     with pytest.raises(ValidationError) as raised:
-        validators.clean_codice_fiscale(PIVA_ACME[:-1] + "0", allow_company=True)
+        identifiers.clean_codice_fiscale(PIVA_ACME[:-1] + "0", allow_company=True)
     assert "11 cifre" in raised.value.messages[0]
 
 
 def test_codice_fiscale_is_masked_for_display():
-    assert validators.mask_codice_fiscale("RSSMRA85T10A562S") == "RSS*********562S"
-    assert validators.mask_codice_fiscale("") == ""
+    assert identifiers.mask_codice_fiscale("RSSMRA85T10A562S") == "RSS*********562S"
+    assert identifiers.mask_codice_fiscale("") == ""
 
 
 # --- partita IVA -----------------------------------------------------------------------------
@@ -138,9 +139,9 @@ def test_codice_fiscale_is_masked_for_display():
 @settings(max_examples=150)
 def test_every_valid_partita_iva_is_accepted_and_normalised(piva, data):
     assert iva.is_valid(piva), "the generator builds valid numbers"
-    assert validators.clean_partita_iva(piva) == piva
+    assert identifiers.clean_partita_iva(piva) == piva
     if data is not None:
-        assert validators.clean_partita_iva(spaced(piva, data)) == piva
+        assert identifiers.clean_partita_iva(spaced(piva, data)) == piva
 
 
 @given(piva=partite_iva())
@@ -151,7 +152,7 @@ def test_every_one_character_corruption_of_a_partita_iva_is_refused(piva):
         if iva.is_valid(corrupted):
             continue
         with pytest.raises(ValidationError):
-            validators.clean_partita_iva(corrupted)
+            identifiers.clean_partita_iva(corrupted)
         refused += 1
     # Luhn catches every single changed digit, so none of the 99 corruptions is valid.
     assert refused == 11 * 9
@@ -169,7 +170,7 @@ def test_every_one_character_corruption_of_a_partita_iva_is_refused(piva):
 )
 def test_wrong_partite_iva_are_refused_in_italian(value, message):
     with pytest.raises(ValidationError) as raised:
-        validators.clean_partita_iva(value)
+        identifiers.clean_partita_iva(value)
     assert message in raised.value.messages[0]
 
 

@@ -1,5 +1,7 @@
 from django import template
 
+from core.identifiers import mask_codice_fiscale
+
 register = template.Library()
 
 
@@ -9,3 +11,9 @@ def page_url(context, number):
     query = context["request"].GET.copy()
     query["pagina"] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def mask_cf(value):
+    """A codice fiscale as customers see it everywhere (core.identifiers)."""
+    return mask_codice_fiscale(value)
