@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django_otp.admin import OTPAdminSite
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
-from .staff import is_administrator, is_staff_account
+from .staff import is_administrator
 
 
 class SportelloAdminSite(OTPAdminSite):
@@ -31,6 +33,11 @@ class SportelloAdminSite(OTPAdminSite):
 
         return wrapper
 
+    def password_change(self, request, extra_context=None):
+        """The portal's own page: throttled like the login (django-axes), it ends the other
+        sessions and tells the owner by e-mail. Django's admin form does none of that."""
+        return redirect("accounts:password_change")
+
     def login(self, request, extra_context=None):
         if not request.user.is_authenticated:
             return redirect_to_login(request.GET.get("next") or request.get_full_path())
@@ -41,10 +48,11 @@ class SportelloAdminSite(OTPAdminSite):
 
 @admin.register(User)
 class SportelloUserAdmin(UserAdmin):
-    """Administrators manage staff accounts here; nobody sets a customer's password: the
-    change-password page is refused and the hash is not shown. A customer's e-mail address is
-    read-only: only the customer changes it ("Modifica profilo web"), with a confirmation
-    link to the new address and a notice to the old one."""
+    """Web profiles, read-only. Customers change their own data ("Modifica profilo web": a new
+    e-mail address only through a link sent to it, the old one told); staff accounts, their
+    roles and their activation are managed in the back-office ("Personale e ruoli"), which
+    keeps the last-administrator rule and the audit log. Editing here would bypass all that
+    (ticking "staff" made a customer's e-mail editable), and nobody sets a password."""
 
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
     search_fields = ("username", "email", "first_name", "last_name", "company_name")
@@ -53,13 +61,23 @@ class SportelloUserAdmin(UserAdmin):
         ("Permessi", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Date", {"fields": ("last_login", "date_joined", "email_confirmed_at", "blocked_at")}),
     )
-    readonly_fields = ("last_login", "date_joined", "email_confirmed_at", "blocked_at")
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = tuple(super().get_readonly_fields(request, obj))
-        if obj is not None and not is_staff_account(obj):
-            fields += ("email",)
-        return fields
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def user_change_password(self, request, id, form_url=""):
         raise PermissionDenied
+
+
+# Two-step devices are not edited by hand: in the admin a superuser could mint recovery codes
+# for anyone or read an authenticator's secret. Administrators reset a lost authenticator in
+# the back-office (audited, the owner told).
+for _model in (StaticDevice, TOTPDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -171,7 +171,9 @@ def create_staff(*, actor, username, email, first_name, last_name, roles):
     authenticator. Raises ValidationError when the username or the address is taken.
     """
     _require(actor, "accounts.manage_staff")
-    username, email = username.strip(), email.strip()
+    # NFKC, as the login form does: "ｃharlie" would be a second "charlie" that logs in as
+    # nobody and reads like charlie in the audit log.
+    username, email = User.normalize_username(username.strip()), email.strip()
     errors = {}
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = _("Questo nome utente è già in uso.")
@@ -291,28 +293,29 @@ def reactivate_staff(*, actor, member, reason):
     return True
 
 
-def reset_staff_two_factor(*, actor, member, reason):
-    """For a staff member who lost the phone with the authenticator: remove it and its
-    recovery codes, so the next login asks to set up a new one. Side effects: the devices
-    deleted, every session ended, an audit entry, a notice by e-mail. Nobody resets their
-    own (they would lock themselves out mid-session)."""
+def reset_two_factor(*, actor, user, reason):
+    """For someone who lost the phone with the authenticator and the recovery codes, once
+    staff have checked who they are: remove the authenticator and its codes. A staff
+    member's needs accounts.manage_staff (their next login asks for a new authenticator); a
+    customer's needs accounts.manage_customers (they log in with the password alone and may
+    turn it on again). Side effects: the devices deleted, every session ended, an audit
+    entry, a notice by e-mail. Nobody resets their own. Returns False when there was none."""
     from django_otp import devices_for_user
 
-    _require(actor, "accounts.manage_staff")
-    if not member.is_staff:
-        raise PermissionDenied
-    if member.pk == actor.pk:
+    if is_staff_account(user):
+        _require(actor, "accounts.manage_staff")
+    else:
+        _require_customer(actor, user)
+    if user.pk == actor.pk:
         raise ValidationError(_("Non puoi azzerare la tua verifica in due passaggi da qui."))
     with transaction.atomic():
-        devices = list(devices_for_user(member, confirmed=None))
+        devices = list(devices_for_user(user, confirmed=None))
         if not devices:
             return False
         for device in devices:
             device.delete()
-        services.end_all_sessions(user=member)
-        audit.record(
-            actor=actor, action="accounts.staff_reset_two_factor", obj=member, reason=reason
-        )
-        if member.email:
-            accounts_mail.send_two_factor_reset(user=member)
+        services.end_all_sessions(user=user)
+        audit.record(actor=actor, action="accounts.reset_two_factor", obj=user, reason=reason)
+        if user.email:
+            accounts_mail.send_two_factor_reset(user=user)
     return True

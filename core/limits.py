@@ -65,7 +65,11 @@ def consume(*, group, key, limit, period, fail_closed=True):
 def refund(*, group, key, period):
     """Give back an attempt that `consume` counted (one that must not count, such as a
     successful link). Best effort: a failure leaves the count one higher, never lower."""
+    cache, cache_key = _cache(), _cache_key(group, key, period)
     try:
-        _cache().decr(_cache_key(group, key, period))
+        # Never below zero: an attempt counted just before the window turned is refunded in
+        # the next window, whose counter must not go negative (extra guesses).
+        if (cache.get(cache_key) or 0) > 0:
+            cache.decr(cache_key)
     except Exception:  # a missing key (ValueError), a cache error: nothing to give back
         logger.info("limits: nothing to refund for %s", group)

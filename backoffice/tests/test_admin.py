@@ -63,6 +63,24 @@ def test_staff_cannot_change_a_customers_email_in_the_admin(superuser_client, al
     assert alice.email == "alice.rossi@example.com"
 
 
-def test_a_staff_members_email_stays_editable(superuser_client, charlie):
-    url = reverse("admin:accounts_user_change", args=[charlie.pk])
-    assert 'name="email"' in superuser_client.get(url).content.decode()
+def test_profiles_are_read_only_in_the_admin(superuser_client, charlie, alice):
+    """Ticking "staff" to make a customer's e-mail editable, or giving roles and activation
+    here, would bypass the back-office's rules: nothing about a profile is edited here."""
+    url = reverse("admin:accounts_user_change", args=[alice.pk])
+    superuser_client.post(url, {"username": "alice", "email": "x@example.com", "is_staff": "on"})
+    alice.refresh_from_db()
+    assert (alice.email, alice.is_staff) == ("alice.rossi@example.com", False)
+    html = superuser_client.get(reverse("admin:accounts_user_change", args=[charlie.pk]))
+    assert 'name="email"' not in html.content.decode()
+    assert superuser_client.get(reverse("admin:accounts_user_add")).status_code == 403
+
+
+def test_the_admins_password_change_is_the_portals(superuser_client):
+    response = superuser_client.get(reverse("admin:password_change"))
+    assert response["Location"] == reverse("accounts:password_change")
+
+
+def test_two_step_devices_are_not_in_the_admin(superuser_client):
+    html = superuser_client.get("/gestione/").content.decode()
+    assert "otp_totp" not in html and "otp_static" not in html
+    assert superuser_client.get("/gestione/otp_static/staticdevice/").status_code == 404

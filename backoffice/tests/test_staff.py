@@ -253,7 +253,7 @@ def test_administrator_resets_a_lost_authenticator(admin_client, diana):
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=member).exists()
     assert not StaticDevice.objects.filter(user=member).exists()
-    event = AuditEvent.objects.get(action="accounts.staff_reset_two_factor")
+    event = AuditEvent.objects.get(action="accounts.reset_two_factor")
     assert event.actor == diana
     assert event.detail["reason"] == "Telefono smarrito, verificato al telefono"
     assert "azzerata" in the_mail("two_factor_reset", to=member.email).subject
@@ -265,7 +265,7 @@ def test_administrator_resets_a_lost_authenticator(admin_client, diana):
     assert browser.get(reverse("backoffice:users"))["Location"] == reverse("accounts:two_factor")
     # Nothing more to reset.
     admin_client.post(url, {"otp-reason": "di nuovo"})
-    assert AuditEvent.objects.filter(action="accounts.staff_reset_two_factor").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.reset_two_factor").count() == 1
 
 
 def test_an_administrator_cannot_reset_their_own_authenticator(admin_client, diana):
@@ -275,3 +275,20 @@ def test_an_administrator_cannot_reset_their_own_authenticator(admin_client, dia
     response = admin_client.post(url, {"otp-reason": "prova"})
     assert response.status_code == 400
     assert TOTPDevice.objects.filter(user=diana).exists()
+
+
+def test_a_look_alike_username_is_the_same_username(admin_client, charlie):
+    """ "ｃharlie" (full-width c) logs in as charlie: it cannot be a second staff member."""
+    response = admin_client.post(
+        reverse("backoffice:staff_create"),
+        {
+            "username": "\uff43harlie",
+            "first_name": "Finta",
+            "last_name": "Carla",
+            "email": "finta@example.com",
+            "roles": role_ids(ROLE_CUSTOMER_SERVICE),
+        },
+    )
+    assert response.status_code == 400
+    assert "già in uso" in response.content.decode()
+    assert not User.objects.filter(email="finta@example.com").exists()

@@ -140,8 +140,8 @@ def staff_reset_two_factor(request, uid):
     form = ReasonForm(request.POST, prefix="otp")
     if form.is_valid():
         try:
-            done = account_staff.reset_staff_two_factor(
-                actor=request.user, member=member, reason=form.cleaned_data["reason"]
+            done = account_staff.reset_two_factor(
+                actor=request.user, user=member, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
             form.add_error(None, error)

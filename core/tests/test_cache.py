@@ -108,3 +108,20 @@ def test_concurrent_increments_are_never_lost_on_postgresql():
             list(pool.map(work, range(6)))
         assert cache.get("shared") == 150
         cache.delete("shared")
+
+
+def test_a_full_table_never_loses_a_live_counter(db):
+    """Past MAX_ENTRIES Django would delete a third of the live rows, the alphabetically
+    first: an attacker filling the table from many addresses reset the Aggancio counter."""
+    small = {"default": {**DATABASE_CACHE["default"], "OPTIONS": {"MAX_ENTRIES": 5}}}
+    with override_settings(CACHES=small):
+        cache = caches["default"]
+        cache.add("a-counter", 4, 3600)
+        for n in range(20):
+            cache.add(f"z-filler-{n}", 1, 3600)
+        assert cache.get("a-counter") == 4
+        cache.add("old", 1, 3600)
+        _expire("old")
+        cache.add("z-one-more", 1, 3600)  # over MAX_ENTRIES: expired rows go
+        assert cache.get("a-counter") == 4
+        assert not cache.has_key("old")

@@ -26,6 +26,19 @@ def test_a_refund_gives_an_attempt_back():
     assert consume() is True
 
 
+def test_a_refund_never_goes_below_zero(monkeypatch):
+    """An attempt counted just before the hour turned and refunded after it must not give
+    the new window extra attempts."""
+    clock = [1_000 * 3600 - 1]
+    monkeypatch.setattr(limits.time, "time", lambda: clock[0])
+    for _ in range(3):
+        assert consume() is False
+    clock[0] += 2  # the next window
+    for _ in range(3):
+        limits.refund(group="test", key="alice", period=3600)
+    assert [consume() for _ in range(4)] == [False, False, False, True]
+
+
 def test_refunding_nothing_is_harmless():
     limits.refund(group="test", key="nobody", period=3600)
     assert consume(key="nobody") is False
