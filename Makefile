@@ -25,15 +25,17 @@ e2e/node_modules/axe-core/axe.min.js: e2e/package.json
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
+# DEMO=1 installs the demo app (personas with public passwords, seed_demo, demo_code):
+# `make run` is a demo instance. Production runs `manage.py run` without it.
 demo: migrate
-	$(PY) manage.py seed_demo
+	DEMO=1 $(PY) manage.py seed_demo
 
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py run --port $(PORT)
+	DEMO=1 $(PY) manage.py run --port $(PORT)
 
 demo-code: $(VENV)/.installed
-	$(PY) manage.py demo_code $(WHO)
+	DEMO=1 $(PY) manage.py demo_code $(WHO)
 
 worker: migrate
 	$(PY) manage.py db_worker --queue-name default,imports

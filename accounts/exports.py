@@ -1,47 +1,69 @@
 """ "Scarica i miei dati" (GDPR art. 20): everything the portal holds about a web user.
 
-Later apps add their sections to EXPORTERS (a name and a function user -> list of dicts).
+Each app adds its own sections through the registry (core.registry.register_export): the
+profile's are below, registered by AccountsConfig.ready(); customers adds its linked
+services, core the mail sent. Field names are Italian and times are shown as on the pages
+(Europe/Rome, dd/mm/yyyy HH:MM). `export_data` and `export_rows` are what the views call.
 """
 
 from django.utils import timezone
 
+from core.registry import local_time, registry
+
 from . import selectors
 
+# (field name in the export, attribute of the user); choices are exported as displayed.
 PROFILE_FIELDS = (
-    "username", "email", "kind", "first_name", "last_name", "company_name", "codice_fiscale",
-    "partita_iva", "phone_landline", "phone_mobile", "document_type", "document_number",
-    "document_expiry", "document_issuer", "date_joined", "email_confirmed_at", "last_login",
-)  # fmt: skip
+    ("nome_utente", "username"),
+    ("email", "email"),
+    ("tipo", "get_kind_display"),
+    ("nome", "first_name"),
+    ("cognome", "last_name"),
+    ("ragione_sociale", "company_name"),
+    ("codice_fiscale", "codice_fiscale"),
+    ("partita_iva", "partita_iva"),
+    ("telefono_fisso", "phone_landline"),
+    ("cellulare", "phone_mobile"),
+    ("tipo_documento", "get_document_type_display"),
+    ("numero_documento", "document_number"),
+    ("scadenza_documento", "document_expiry"),
+    ("ente_emittente_documento", "document_issuer"),
+    ("registrato_il", "date_joined"),
+    ("email_confermata_il", "email_confirmed_at"),
+    ("ultimo_accesso", "last_login"),
+)
 
 
 def _value(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if callable(value):
+        value = value()
+    if hasattr(value, "strftime"):
+        return local_time(value)
     return value
 
 
-def _profile(user):
-    return [{field: _value(getattr(user, field)) for field in PROFILE_FIELDS}]
+def profile(user):
+    return [{name: _value(getattr(user, attribute)) for name, attribute in PROFILE_FIELDS}]
 
 
-def _consents(user):
+def consents(user):
     return [
         {
             "consenso": c.get_kind_display(),
             "dato": c.granted,
             "versione_informativa": c.notice_version,
-            "quando": _value(c.at),
+            "quando": local_time(c.at),
             "indirizzo_ip": c.ip,
         }
         for c in selectors.consents_of(user)
     ]
 
 
-def _activity(user):
+def activity(user):
     return [
         {
             "evento": e.get_kind_display(),
-            "quando": _value(e.at),
+            "quando": local_time(e.at),
             "indirizzo_ip": e.ip,
             "luogo": e.place,
             "dispositivo": e.device,
@@ -50,11 +72,11 @@ def _activity(user):
     ]
 
 
-def _sessions(user):
+def sessions(user):
     return [
         {
-            "aperta": _value(s.created_at),
-            "ultima_attivita": _value(s.last_seen_at),
+            "aperta": local_time(s.created_at),
+            "ultima_attivita": local_time(s.last_seen_at),
             "indirizzo_ip": s.ip,
             "dispositivo": s.device,
         }
@@ -62,57 +84,25 @@ def _sessions(user):
     ]
 
 
-def _contracts(user):
-    from customers.models import ContractLink
-
-    links = ContractLink.objects.filter(user=user).select_related("contract__holder")
-    return [
-        {
-            "codice_cliente": link.contract.holder.customer_code,
-            "codice_servizio": link.contract.service_code,
-            "servizio": link.contract.get_service_display(),
-            "ubicazione": link.contract.location,
-            "collegato_il": _value(link.created_at),
-            "versione_dichiarazione": link.declaration_version,
-            "indirizzo_ip": link.ip,
-        }
-        for link in links
-    ]
-
-
-def _mail(user):
-    from core.models import OutboxMessage
-
-    if not user.email:
-        return []
-    return [
-        {"oggetto": m.subject, "creato_il": _value(m.created_at), "stato": m.get_state_display()}
-        for m in OutboxMessage.objects.filter(to__iexact=user.email).only(
-            "subject", "created_at", "state"
-        )
-    ]
-
-
-EXPORTERS = [
-    ("profilo", _profile),
-    ("consensi", _consents),
-    ("attivita", _activity),
-    ("sessioni", _sessions),
-    ("servizi_collegati", _contracts),
-    ("posta_inviata", _mail),
-]
+# Registered by AccountsConfig.ready(): (name, function, order).
+SECTIONS = (
+    ("profilo", profile, 10),
+    ("consensi", consents, 20),
+    ("attivita", activity, 30),
+    ("sessioni", sessions, 40),
+)
 
 
 def export_data(user):
-    data = {"generato_il": timezone.now().isoformat()}
-    for name, exporter in EXPORTERS:
-        data[name] = exporter(user)
+    data = {"generato_il": local_time(timezone.now())}
+    for name, rows in registry.export_sections(user):
+        data[name] = rows
     return data
 
 
 def export_rows(user):
     """The same data as (section, row number, field, value) rows for the CSV."""
-    for name, exporter in EXPORTERS:
-        for number, row in enumerate(exporter(user), start=1):
+    for name, rows in registry.export_sections(user):
+        for number, row in enumerate(rows, start=1):
             for field, value in row.items():
                 yield name, number, field, "" if value is None else value

@@ -52,7 +52,7 @@ HOST = "127.0.0.1"  # loopback only: the benchmark never sends a request anywher
 class Target:
     name: str
     path: str
-    # Username of a demo persona (core/personas.py) to log in as, through POST /accedi/;
+    # Username of a demo persona (demo/personas.py) to log in as, through POST /accedi/;
     # the session cookie then goes to wrk with -H "Cookie: ...". None: anonymous.
     login: str | None = None
     # Status the page must answer with before it is benched (a 302 to the login page or a 500
@@ -64,7 +64,7 @@ FLOOR = "floor"
 
 # Pages to bench, in order. LATER ISSUES: add your page here, e.g.
 #     Target("bills", "/bollette/", login="alice"),
-# login="alice" benches it as the demo customer Alice (any persona in core/personas.py works).
+# login="alice" benches it as the demo customer Alice (any persona in demo/personas.py works).
 # Keep the floor first: every ratio is relative to it, measured in the same run.
 TARGETS = [
     Target(FLOOR, "/_floor/"),
@@ -131,6 +131,9 @@ def child_env(var_dir, port, database_url, redis_url):
         ALLOWED_HOSTS=f"{HOST},localhost",
         RATE_LIMIT_PER_IP="0",
         LOG_LEVEL="WARNING",
+        # The demo app (seed_demo, the personas the targets log in as) is installed only
+        # with DEMO=1 outside DEBUG; the bench database is throwaway demo data.
+        DEMO="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
     if database_url:
@@ -253,11 +256,11 @@ def cookie_header(jar):
 def persona_password(username):
     sys.path.insert(0, str(BASE_DIR))
     try:
-        from core.personas import PERSONAS
+        from demo.personas import PERSONAS
     finally:
         sys.path.remove(str(BASE_DIR))
     if username not in PERSONAS:
-        raise BenchError(f"unknown persona {username!r}: see core/personas.py")
+        raise BenchError(f"unknown persona {username!r}: see demo/personas.py")
     return PERSONAS[username]["password"]
 
 
@@ -559,7 +562,8 @@ def bench(args):
         port = free_port()
         env = child_env(var_dir, port, args.database_url, args.redis_url)
         database = redact(args.database_url) if args.database_url else "sqlite (throwaway)"
-        print(f"var dir {var_dir}; database {database}; cache {args.redis_url or 'locmem'}")
+        cache = redact(args.redis_url) if args.redis_url else "database (no Redis)"
+        print(f"var dir {var_dir}; database {database}; cache {cache}")
         print("setup: migrate, collectstatic, seed_demo ...", flush=True)
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
@@ -633,7 +637,7 @@ def bench(args):
         "warmup_s": args.warmup,
         "server": f"gunicorn sync, {args.workers} workers",
         "database": redact(args.database_url) if args.database_url else "sqlite",
-        "cache": "redis" if args.redis_url else "locmem",
+        "cache": "redis" if args.redis_url else "database",
         "cpu_count": os.cpu_count(),
         "load_average_before": load_before,
         "python": platform.python_version(),

@@ -1,42 +1,20 @@
-import contextlib
-from functools import cache
-
 from django.conf import settings
-from django.urls import NoReverseMatch, get_urlconf, reverse
-from django.utils.translation import gettext_lazy as _
 
 from . import policy
-
-# The personal area's four sections, in the guide's order. Each appears in the navigation
-# as soon as the app that serves it is installed and routed.
-PERSONAL_SECTIONS = [
-    (_("I miei servizi"), "customers:services"),
-    (_("Il mio profilo"), "accounts:profile"),
-    (_("Richieste e reclami"), "tickets:list"),
-    (_("Le mie pratiche"), "pratiche:list"),
-]
-PUBLIC_ENTRIES = [("login", "accounts:login"), ("register", "accounts:register")]
-
-
-@cache
-def _routes(urlconf):
-    routes = {}
-    for _label, name in PERSONAL_SECTIONS + PUBLIC_ENTRIES:
-        with contextlib.suppress(NoReverseMatch):
-            routes[name] = reverse(name, urlconf=urlconf)
-    return routes
+from .registry import registry
 
 
 def portal(request):
-    routes = _routes(get_urlconf())
+    """What every page's layout needs. The menus come from the registry (core.registry):
+    only installed apps' entries; the back-office menu is computed only when a template asks
+    for it (a callable, which the template engine calls)."""
+    user = getattr(request, "user", None)
+    authenticated = user is not None and user.is_authenticated
     return {
         "utility": settings.UTILITY,
         "policy": policy.words,
-        "personal_sections": [
-            {"label": label, "url": routes[name], "active": request.path.startswith(routes[name])}
-            for label, name in PERSONAL_SECTIONS
-            if name in routes
-        ],
-        "login_url": routes.get("accounts:login"),
-        "register_url": routes.get("accounts:register"),
+        "personal_sections": registry.menu(request) if authenticated else [],
+        "backoffice_menu": lambda: registry.backoffice_entries(request) if authenticated else [],
+        "login_url": registry.url(settings.LOGIN_URL),
+        "register_url": registry.url(settings.REGISTRATION_URL),
     }

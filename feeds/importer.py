@@ -1,4 +1,10 @@
-"""The billing-system feed in (CONTRACT.md section 5): `customers.csv` and `contracts.csv`.
+"""The engine of the billing-system feed in (docs/feed.md): the files are the apps'.
+
+Each file of the feed is a FileSpec that the app owning its model registers
+(core.registry.register_feed_file, from its AppConfig.ready(): customers/feed.py holds
+`customers.csv` and `contracts.csv`); this module reads, checks and writes any of them, in
+the specs' `order`. Reasons and warnings are Italian (staff read them in the back-office);
+`file:line` and the feed's column names stay as the integrators write them.
 
 How one directory is imported (docs/feed.md is the integrator's view of the same rules):
 
@@ -23,32 +29,38 @@ import csv
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.identifiers import (
-    clean_codice_fiscale,
-    clean_partita_iva,
-    compact_codice_fiscale,
-    compact_partita_iva,
-)
-from customers.models import Contract, Holder
+from core.registry import registry
 
 from .models import ImportJob, ImportRow
 from .writers import make_writer
 
-CUSTOMERS = "customers.csv"
-CONTRACTS = "contracts.csv"
-HANDLED_FILES = (CUSTOMERS, CONTRACTS)  # in the order they are applied
-# Known to CONTRACT.md section 5, handled by later issues: recognised and skipped.
+# Files of the feed (docs/feed.md) whose app is not written yet: recognised and skipped
+# while no installed app registers them.
 LATER_FILES = ("meters.csv", "readings.csv", "bills.csv", "payments.csv")
-KNOWN_FILES = HANDLED_FILES + LATER_FILES
+
+
+def handled_files():
+    """The names of the files installed apps import, in the order they are applied."""
+    return tuple(spec.name for spec in registry.feed_files())
+
+
+def later_files():
+    handled = set(handled_files())
+    return tuple(name for name in LATER_FILES if name not in handled)
+
+
+def known_files():
+    return handled_files() + later_files()
+
 
 OUTCOMES = ("created", "updated", "unchanged", "error")
 DEFAULT_BATCH_SIZE = 10_000
@@ -96,108 +108,25 @@ class RowTooLong(Exception):
 
 @dataclass(frozen=True)
 class FileSpec:
+    """One file of the feed, declared by the app that owns its model.
+
+    `checker(importer)` is called when the file's turn comes (after the files before it were
+    applied) and returns `check(values) -> row tuple` (matching `fields` without checksum
+    and updated_at), which raises RowError with the reason. `importer.rejected[file name]`
+    maps the keys of the rows rejected so far to their line, for reasons such as "not a
+    known customer (customers.csv:3 was rejected)".
+    """
+
     name: str
     model: type
     key: str  # the billing system's code, unique in the table
-    columns: tuple  # in CONTRACT.md's order
+    columns: tuple  # in docs/feed.md's order; the key first
     required: frozenset
-    # Model fields written, in order; the row tuple a `check` function returns matches them.
+    # Model fields written, in order; the last two are always checksum and updated_at.
     fields: tuple
-
-
-CUSTOMER_SPEC = FileSpec(
-    name=CUSTOMERS,
-    model=Holder,
-    key="customer_code",
-    columns=(
-        "customer_code",
-        "kind",
-        "first_name",
-        "last_name",
-        "company_name",
-        "codice_fiscale",
-        "partita_iva",
-        "email",
-        "phone",
-        "address",
-    ),
-    required=frozenset({"customer_code", "kind"}),
-    fields=(
-        "customer_code",
-        "kind",
-        "first_name",
-        "last_name",
-        "company_name",
-        "codice_fiscale",
-        "partita_iva",
-        "email",
-        "phone",
-        "address",
-        "checksum",
-        "updated_at",
-    ),
-)
-
-CONTRACT_SPEC = FileSpec(
-    name=CONTRACTS,
-    model=Contract,
-    key="service_code",
-    columns=(
-        "service_code",
-        "customer_code",
-        "service",
-        "use",
-        "supply_address",
-        "municipality",
-        "status",
-        "tariff",
-        "direct_debit",
-        "start_date",
-        "end_date",
-    ),
-    required=frozenset({"service_code", "customer_code", "service", "use", "status"}),
-    fields=(
-        "service_code",
-        "holder",
-        "service",
-        "use",
-        "supply_address",
-        "municipality",
-        "status",
-        "tariff",
-        "direct_debit",
-        "start_date",
-        "end_date",
-        "checksum",
-        "updated_at",
-    ),
-)
-
-SPECS = {CUSTOMERS: CUSTOMER_SPEC, CONTRACTS: CONTRACT_SPEC}
-
-
-def _max_lengths(model, names):
-    return {name: model._meta.get_field(name).max_length for name in names}
-
-
-HOLDER_MAX = _max_lengths(
-    Holder,
-    (
-        "customer_code",
-        "first_name",
-        "last_name",
-        "company_name",
-        "email",
-        "phone",
-        "address",
-    ),
-)
-CONTRACT_MAX = _max_lengths(Contract, ("service_code", "supply_address", "municipality", "tariff"))
-KINDS = frozenset(Holder.Kind.values)
-SERVICES = frozenset(Contract.Service.values)
-USES = frozenset(Contract.Use.values)
-STATUSES = frozenset(Contract.Status.values)
-YES_NO = {"yes": True, "no": False, "": False}
+    normalise: Callable
+    checker: Callable
+    order: int = 100  # files are applied in this order
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -214,9 +143,12 @@ class Header:
 
 def check_encoding(path):
     """Decode the whole file once, in chunks: a file that is not UTF-8 is unreadable, and it
-    is better to know before the first row is applied. Returns nothing; raises Unreadable."""
+    is better to know before the first row is applied. Returns the number of data lines
+    (physical lines after the header: the job's progress counts against it); raises
+    Unreadable."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     line = 1
+    last = b""
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             try:
@@ -224,14 +156,20 @@ def check_encoding(path):
             except UnicodeDecodeError as exc:
                 line += chunk.count(b"\n", 0, exc.start)
                 raise Unreadable(
-                    f"{path.name}:{line}: not UTF-8 (byte 0x{chunk[exc.start]:02x}); "
-                    "save the file as UTF-8"
+                    _("%(where)s: non è UTF-8 (byte 0x%(byte)02x): salva il file in UTF-8")
+                    % {"where": f"{path.name}:{line}", "byte": chunk[exc.start]}
                 ) from None
             line += chunk.count(b"\n")
+            last = chunk[-1:]
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise Unreadable(f"{path.name}:{line}: not UTF-8 (truncated character)") from None
+            raise Unreadable(
+                _("%(where)s: non è UTF-8 (carattere troncato)") % {"where": f"{path.name}:{line}"}
+            ) from None
+    # `line` is one more than the newlines; a last line without its newline counts too.
+    lines = line - 1 + (1 if last not in (b"", b"\n") else 0)
+    return max(lines - 1, 0)
 
 
 def open_csv(path):
@@ -294,20 +232,32 @@ def read_header(path, spec):
         try:
             names = next(csv.reader(BoundedLines(f)), None)
         except csv.Error as exc:
-            raise Unreadable(f"{spec.name}:1: header row cannot be read ({exc})") from None
+            raise Unreadable(
+                _("%(file)s:1: riga di intestazione non leggibile (%(error)s)")
+                % {"file": spec.name, "error": exc}
+            ) from None
         except RowTooLong:
             raise Unreadable(
-                f"{spec.name}:1: header row longer than {MAX_ROW_CHARS} characters"
+                _("%(file)s:1: riga di intestazione più lunga di %(n)d caratteri")
+                % {"file": spec.name, "n": MAX_ROW_CHARS}
             ) from None
     if not names or not any(n.strip() for n in names):
-        raise Unreadable(f"{spec.name}:1: no header row (the file is empty)")
+        raise Unreadable(
+            _("%(file)s:1: manca la riga di intestazione (il file è vuoto)") % {"file": spec.name}
+        )
     names = [n.strip().lower() for n in names]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise Unreadable(f"{spec.name}:1: column repeated in the header: {', '.join(repeated)}")
-    missing = [c for c in spec.columns if c in spec.required and c not in names]
-    if missing:
-        raise Unreadable(f"{spec.name}:1: required column missing: {', '.join(missing)}")
+        raise Unreadable(
+            _("%(file)s:1: colonna ripetuta nell'intestazione: %(columns)s")
+            % {"file": spec.name, "columns": ", ".join(repeated)}
+        )
+    absent = [c for c in spec.columns if c in spec.required and c not in names]
+    if absent:
+        raise Unreadable(
+            _("%(file)s:1: colonna obbligatoria mancante: %(columns)s")
+            % {"file": spec.name, "columns": ", ".join(absent)}
+        )
     index = {n: i for i, n in enumerate(names)}
     return Header(
         positions=tuple(index.get(c) for c in spec.columns),
@@ -336,41 +286,30 @@ def iter_rows(path, header):
             except StopIteration:
                 return
             except RowTooLong as exc:
-                lines_ = f" (lines {exc.start}-{exc.end})" if exc.end != exc.start else ""
-                yield exc.start, None, f"row longer than {MAX_ROW_CHARS} characters{lines_}"
+                reason = _("riga più lunga di %(n)d caratteri") % {"n": MAX_ROW_CHARS}
+                if exc.end != exc.start:
+                    reason += _(" (righe %(start)d-%(end)d)") % {"start": exc.start, "end": exc.end}
+                yield exc.start, None, reason
                 continue
             except csv.Error as exc:
-                yield lines.start, None, f"cannot be read as CSV ({exc})"
+                yield lines.start, None, _("non leggibile come CSV (%(error)s)") % {"error": exc}
                 continue
             if not row:
                 continue  # a blank line
             if len(row) != width:
                 if len(row) == 1 and not row[0].strip():
                     continue  # a line of spaces
-                yield lines.start, None, f"{len(row)} fields, the header has {width}"
+                yield (
+                    lines.start,
+                    None,
+                    _("%(n)d campi, l'intestazione ne ha %(width)d")
+                    % {"n": len(row), "width": width},
+                )
                 continue
             yield lines.start, [row[p].strip() if p is not None else "" for p in positions], None
 
 
-# --- normalising and checking rows ---------------------------------------------------------
-
-
-def normalise_customer(values):
-    """Stripped values (iter_rows), the kind lower-cased, CF and P.IVA compacted."""
-    values[1] = values[1].lower()
-    if values[5]:
-        values[5] = compact_codice_fiscale(values[5])
-    if values[6]:
-        values[6] = compact_partita_iva(values[6])
-    return values
-
-
-def normalise_contract(values):
-    values[2] = values[2].lower()
-    values[3] = values[3].lower()
-    values[6] = values[6].lower()
-    values[8] = values[8].lower()
-    return values
+# --- helpers for the apps' checks ---------------------------------------------------------
 
 
 def checksum(values):
@@ -379,79 +318,19 @@ def checksum(values):
     ).hexdigest()
 
 
-def _too_long(problems, name, value, limit):
+def max_lengths(model, names):
+    return {name: model._meta.get_field(name).max_length for name in names}
+
+
+def too_long(problems, name, value, limit):
     if len(value) > limit:
-        problems.append(f"{name}: longer than {limit} characters")
+        problems.append(
+            _("%(column)s: più lungo di %(n)d caratteri") % {"column": name, "n": limit}
+        )
 
 
-def check_customer(values):
-    """The row's field values for Holder (without checksum and updated_at), or RowError with
-    every problem found in the row."""
-    (code, kind, first, last, company, cf, piva, email, phone, address) = values
-    problems = []
-    if not code:
-        problems.append("customer_code: missing")
-    if kind not in KINDS:
-        problems.append("kind: must be person or company" if kind else "kind: missing")
-    if kind == Holder.Kind.PERSON:
-        if not cf:
-            problems.append("codice_fiscale: missing (required for a person)")
-        else:
-            try:
-                cf = clean_codice_fiscale(cf)
-            except ValidationError as exc:
-                problems.append(_cf_reason(exc, "16 characters"))
-        if piva:
-            try:
-                piva = clean_partita_iva(piva)
-            except ValidationError as exc:
-                problems.append(_piva_reason(exc))
-    elif kind == Holder.Kind.COMPANY:
-        if not piva:
-            problems.append("partita_iva: missing (required for a company)")
-        else:
-            try:
-                piva = clean_partita_iva(piva)
-            except ValidationError as exc:
-                problems.append(_piva_reason(exc))
-        if cf:
-            try:
-                cf = clean_codice_fiscale(cf, allow_company=True)
-            except ValidationError as exc:
-                problems.append(_cf_reason(exc, "11 digits or 16 characters"))
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.append("email: not a valid e-mail address")
-    for name, value in (
-        ("customer_code", code),
-        ("first_name", first),
-        ("last_name", last),
-        ("company_name", company),
-        ("email", email),
-        ("phone", phone),
-        ("address", address),
-    ):
-        _too_long(problems, name, value, HOLDER_MAX[name])
-    if problems:
-        raise RowError("; ".join(problems))
-    return (code, kind, first, last, company, cf, piva, email, phone, address)
-
-
-def _cf_reason(exc, expected):
-    if exc.code == "length":
-        return f"codice_fiscale: wrong length ({expected} expected)"
-    return "codice_fiscale: not a valid codice fiscale"
-
-
-def _piva_reason(exc):
-    if exc.code == "length":
-        return "partita_iva: must be 11 digits"
-    return "partita_iva: not a valid partita IVA"
-
-
-def _date(problems, name, value):
+def parse_date(problems, name, value):
+    """A YYYY-MM-DD value as a date (None when empty); a problem appended otherwise."""
     if not value:
         return None
     if DATE_RE.fullmatch(value):
@@ -459,67 +338,12 @@ def _date(problems, name, value):
             return date.fromisoformat(value)
         except ValueError:
             pass
-    problems.append(f"{name}: not a date YYYY-MM-DD")
+    problems.append(_("%(column)s: non è una data YYYY-MM-DD") % {"column": name})
     return None
 
 
-def check_contract(values, holder_ids, rejected_customers):
-    """The row's field values for Contract (holder as its id, without checksum and
-    updated_at), or RowError with every problem found in the row."""
-    (code, customer, service, use, address, municipality, status, tariff, debit, start, end) = (
-        values
-    )
-    problems = []
-    if not code:
-        problems.append("service_code: missing")
-    holder_id = None
-    if not customer:
-        problems.append("customer_code: missing")
-    else:
-        holder_id = holder_ids.get(customer)
-        if holder_id is None:
-            line = rejected_customers.get(customer)
-            problems.append(
-                f"customer_code {customer}: not a known customer"
-                + (f" ({CUSTOMERS}:{line} was rejected)" if line else "")
-            )
-    if service not in SERVICES:
-        problems.append("service: must be water or waste" if service else "service: missing")
-    if use not in USES:
-        problems.append("use: must be domestic or non_domestic" if use else "use: missing")
-    if status not in STATUSES:
-        problems.append(
-            "status: must be active, suspended or terminated" if status else "status: missing"
-        )
-    direct_debit = YES_NO.get(debit)
-    if direct_debit is None:
-        problems.append("direct_debit: must be yes or no")
-    start_date = _date(problems, "start_date", start)
-    end_date = _date(problems, "end_date", end)
-    if start_date and end_date and end_date < start_date:
-        problems.append("end_date: before start_date")
-    for name, value in (
-        ("service_code", code),
-        ("supply_address", address),
-        ("municipality", municipality),
-        ("tariff", tariff),
-    ):
-        _too_long(problems, name, value, CONTRACT_MAX[name])
-    if problems:
-        raise RowError("; ".join(problems))
-    return (
-        code,
-        holder_id,
-        service,
-        use,
-        address,
-        municipality,
-        status,
-        tariff,
-        direct_debit,
-        start_date,
-        end_date,
-    )
+def missing(name):
+    return _("%(column)s: mancante") % {"column": name}
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -556,7 +380,8 @@ class Importer:
     `file:line: reason` of each rejected row. `run()` returns the warnings; it raises
     Unreadable (nothing applied) when the input cannot be read, Interrupted when `stop` was
     set, JobLost when the job stopped being "running" (the batches before are committed).
-    The job's heartbeat_at is written with every batch, and every HEARTBEAT_SECONDS between.
+    The job's heartbeat_at is written with every batch, and every HEARTBEAT_SECONDS between;
+    its rows_total once the files are checked, its rows_done with every batch.
     """
 
     def __init__(
@@ -572,37 +397,49 @@ class Importer:
         self.results = {}
         self.warnings = []
         self.pending_errors = []
-        self.rejected_customers = {}  # customer_code -> line, for contracts' reasons
+        self.rejected = {}  # file name -> {key: line} of its rejected rows
         self.now = timezone.now()
         self.last_beat = time.monotonic()
+        self.lines_before = 0  # data lines of the files already imported
+        self.line = 1  # physical line where the current file's current row starts
+
+    @property
+    def rejected_customers(self):
+        return self.rejected.get("customers.csv", {})
 
     # The directory ------------------------------------------------------------------------
 
     def plan(self):
         """Check the input before writing anything: which files to import (with their
-        headers), which to skip. Raises Unreadable."""
+        headers and data lines), which to skip. Raises Unreadable."""
         if not self.directory.is_dir():
-            raise Unreadable(f"{self.directory}: not a directory")
+            raise Unreadable(_("%(dir)s: non è una cartella") % {"dir": self.directory})
+        specs = {spec.name: spec for spec in registry.feed_files()}
+        later = later_files()
         present = {p.name: p for p in self.directory.iterdir() if p.is_file()}
         for name in sorted(present):
-            if name in LATER_FILES:
-                self.warn(f"{name}: not handled yet, skipped")
-            elif name not in HANDLED_FILES and not name.startswith("."):
-                self.warn(f"{name}: not a file of the feed, ignored")
-        if not any(name in present for name in KNOWN_FILES):
+            if name in later:
+                self.warn(_("%(file)s: non ancora gestito, saltato") % {"file": name})
+            elif name not in specs and not name.startswith("."):
+                self.warn(_("%(file)s: non è un file del flusso, ignorato") % {"file": name})
+        if not any(name in present for name in (*specs, *later)):
             raise Unreadable(
-                f"{self.directory}: no file of the feed (expected {', '.join(KNOWN_FILES)})"
+                _("%(dir)s: nessun file del flusso (attesi %(names)s)")
+                % {"dir": self.directory, "names": ", ".join((*specs, *later))}
             )
         plan = []
-        for name in HANDLED_FILES:
+        for name, spec in specs.items():
             if name not in present:
                 continue
             path = present[name]
-            check_encoding(path)
-            header = read_header(path, SPECS[name])
+            lines = check_encoding(path)
+            header = read_header(path, spec)
             for column in header.unknown:
-                self.warn(f'{name}:1: unknown column "{column}" ignored')
-            plan.append((SPECS[name], path, header))
+                self.warn(
+                    _('%(file)s:1: colonna sconosciuta "%(column)s" ignorata')
+                    % {"file": name, "column": column}
+                )
+            plan.append((spec, path, header, lines))
         return plan
 
     def warn(self, line):
@@ -610,14 +447,14 @@ class Importer:
         self.err(line)
 
     def run(self):
-        for spec, path, header in self.plan():
+        plan = self.plan()
+        self.job.rows_total = sum(lines for *_, lines in plan)
+        ImportJob.objects.filter(pk=self.job.pk).update(rows_total=self.job.rows_total)
+        for spec, path, header, lines in plan:
             result = FileResult(spec.name)
             self.results[spec.name] = result
             started = time.monotonic()
-            if spec is CUSTOMER_SPEC:
-                self.import_customers(path, header, result)
-            else:
-                self.import_contracts(path, header, result)
+            self._import(path, header, result, spec, lines)
             result.seconds = time.monotonic() - started
             self.out(result.summary())
         return self.warnings
@@ -625,6 +462,11 @@ class Importer:
     @property
     def counts(self):
         return {name: dict(r.counts) for name, r in self.results.items()}
+
+    @property
+    def rows_done(self):
+        """Data lines read so far, counted like rows_total."""
+        return self.lines_before + max(self.line - 1, 0)
 
     # Rows ---------------------------------------------------------------------------------
 
@@ -645,25 +487,32 @@ class Importer:
             raise JobLost(f"import job {self.job.uid} is no longer running")
 
     def flush(self, writer, batch, result):
-        """Write one batch and the error rows found so far, with the job's counts and its
-        heartbeat, in one transaction: what is committed always agrees with the counts the job
-        shows, and nothing is written for a job that the sweep declared interrupted."""
+        """Write one batch and the error rows found so far, with the job's counts, progress
+        and heartbeat, in one transaction: what is committed always agrees with the counts
+        the job shows, and nothing is written for a job that the sweep declared
+        interrupted."""
         with transaction.atomic():
             self.beat()
             if batch:
-                writer.write([row for row, _ in batch])
-            for _, outcome in batch:
+                writer.write([row for row, _outcome in batch])
+            for _row, outcome in batch:
                 result.counts[outcome] += 1
             if self.pending_errors:
                 ImportRow.objects.bulk_create(self.pending_errors, batch_size=1000)
-            ImportJob.objects.filter(pk=self.job.pk).update(counts=self.counts)
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                counts=self.counts, rows_done=self.rows_done
+            )
         self.pending_errors = []
         batch.clear()
 
-    def _import(self, path, header, result, spec, stored, normalise, check):
-        """The loop both files share. `stored` maps key -> checksum; `check(values)` returns
-        the model values or raises RowError."""
+    def _import(self, path, header, result, spec, lines):
+        """One file (`lines` data lines): rows checked by the spec's checker, written in
+        batches."""
         writer = make_writer(spec, self.writer_method)
+        stored = dict(spec.model.objects.values_list(spec.key, "checksum"))
+        check = spec.checker(self)
+        normalise = spec.normalise
+        rejected = self.rejected.setdefault(spec.name, {})
         batch = []
         seen = {}  # key -> line: a key twice in one file is an error, the first one wins
         # A key longer than its column is rejected anyway: not remembered, so that a file of
@@ -672,6 +521,7 @@ class Importer:
         now = self.now
         stop = self.stop
         for line, values, problem in iter_rows(path, header):
+            self.line = line
             if stop is not None and stop.is_set():
                 raise Interrupted(f"stopped at {spec.name}:{line}")
             if time.monotonic() - self.last_beat > HEARTBEAT_SECONDS:
@@ -683,7 +533,13 @@ class Importer:
                 continue
             key = values[0]
             if key in seen:
-                self.reject(result, line, key, f"{spec.key} {key} already on line {seen[key]}")
+                self.reject(
+                    result,
+                    line,
+                    key,
+                    _("%(column)s %(key)s già presente alla riga %(line)d")
+                    % {"column": spec.key, "key": key, "line": seen[key]},
+                )
                 continue
             if key and len(key) <= key_max:
                 seen[key] = line
@@ -696,27 +552,12 @@ class Importer:
                 row = check(values)
             except RowError as exc:
                 self.reject(result, line, key, str(exc))
-                if spec is CUSTOMER_SPEC and key:
-                    self.rejected_customers[key] = line
+                if key and len(key) <= key_max:
+                    rejected[key] = line
                 continue
             batch.append(((*row, digest, now), "created" if old is None else "updated"))
             if len(batch) >= self.batch_size:
                 self.flush(writer, batch, result)
+        self.lines_before += lines
+        self.line = 1
         self.flush(writer, batch, result)
-
-    def import_customers(self, path, header, result):
-        stored = dict(Holder.objects.values_list("customer_code", "checksum"))
-        self._import(
-            path, header, result, CUSTOMER_SPEC, stored, normalise_customer, check_customer
-        )
-
-    def import_contracts(self, path, header, result):
-        stored = dict(Contract.objects.values_list("service_code", "checksum"))
-        # After customers.csv was applied: "known" means in the database or in this feed.
-        holder_ids = dict(Holder.objects.values_list("customer_code", "id"))
-        rejected = self.rejected_customers
-
-        def check(values):
-            return check_contract(values, holder_ids, rejected)
-
-        self._import(path, header, result, CONTRACT_SPEC, stored, normalise_contract, check)

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
-    """One run of the billing-system feed (CONTRACT.md section 5), from the command or an
-    upload in the back-office: the same code runs both."""
+    """One run of the billing-system feed (docs/feed.md), from the command or an upload in
+    the back-office: the same code runs both."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("in coda")
@@ -42,6 +42,10 @@ class ImportJob(models.Model):
     # {"customers.csv": {"created": n, "updated": n, "unchanged": n, "error": n}, ...}
     counts = models.JSONField(default=dict)
     message = models.TextField(blank=True)
+    # Progress for the job page: data lines in the files (counted before importing, blank
+    # lines included) and data lines read so far, written with every batch.
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -80,6 +84,8 @@ class ImportRow(models.Model):
 
     class Meta:
         ordering = ["file", "line"]
+        # The job page lists a job's rejected rows in file order, a page at a time.
+        indexes = [models.Index(fields=["job", "file", "line"], name="feeds_row_job_file_line")]
 
     def __str__(self):
         return f"{self.file}:{self.line}: {self.reason}"

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .importer import KNOWN_FILES, Importer, Unreadable
+from .importer import Importer, Unreadable, known_files
 from .models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,12 @@ def _execute(job, *, stdout=None, stderr=None, **options):
     except BaseException as exc:
         # Killed, database gone, a bug: batches committed so far stay (a re-run skips
         # them as unchanged); the job says it did not finish.
-        _finish(job, State.INTERRUPTED, importer, f"interrupted: {exc.__class__.__name__}: {exc}")
+        _finish(
+            job,
+            State.INTERRUPTED,
+            importer,
+            _("interrotta: %(error)s") % {"error": f"{exc.__class__.__name__}: {exc}"},
+        )
         raise
     _finish(job, State.DONE, importer)
     return job
@@ -161,9 +166,14 @@ def _finish(job, state, importer, failure=""):
     job.counts = importer.counts
     job.message = "\n".join([*importer.warnings, *([failure] if failure else [])])
     job.finished_at = timezone.now()
+    job.rows_done = importer.rows_done
     try:
         recorded = ImportJob.objects.filter(pk=job.pk, state=State.RUNNING).update(
-            state=job.state, counts=job.counts, message=job.message, finished_at=job.finished_at
+            state=job.state,
+            counts=job.counts,
+            message=job.message,
+            finished_at=job.finished_at,
+            rows_done=job.rows_done,
         )
         if not recorded:
             job.refresh_from_db()
@@ -207,11 +217,10 @@ def sweep_stale_jobs(*, stale_after=STALE_AFTER):
         last_sign = job.heartbeat_at or job.started_at or job.created_at
         if last_sign >= cutoff and not _runner_is_gone(job.runner):
             continue
-        message = (
-            f"interrupted: the worker stopped (no sign of life since "
-            f"{timezone.localtime(last_sign):%Y-%m-%d %H:%M:%S}); the rows applied so far are "
-            "kept, import the same feed again"
-        )
+        message = _(
+            "interrotta: il worker si è fermato (nessun segno di vita dal %(when)s); le righe "
+            "applicate finora restano, importa di nuovo lo stesso flusso"
+        ) % {"when": f"{timezone.localtime(last_sign):%d/%m/%Y %H:%M:%S}"}
         marked = ImportJob.objects.filter(
             pk=job.pk, state=State.RUNNING, heartbeat_at=job.heartbeat_at
         ).update(state=State.INTERRUPTED, finished_at=now, message=message)
@@ -296,13 +305,13 @@ def _check_entries(infos):
             _reject(_("Il file zip contiene un percorso non ammesso: %(name)s") % {"name": name})
         if stat.S_ISLNK(info.external_attr >> 16):
             _reject(_("Il file zip contiene un collegamento simbolico: %(name)s") % {"name": name})
-        if info.is_dir() or name not in KNOWN_FILES:
+        if info.is_dir() or name not in known_files():
             _reject(
                 _(
                     "Il file zip può contenere solo i file del flusso (%(names)s), senza "
                     "cartelle: %(name)s non è ammesso."
                 )
-                % {"names": ", ".join(KNOWN_FILES), "name": name}
+                % {"names": ", ".join(known_files()), "name": name}
             )
         if info.flag_bits & 0x1:
             _reject(_("Il file zip contiene un file cifrato: %(name)s") % {"name": name})

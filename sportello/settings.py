@@ -1,6 +1,6 @@
 """Sportello settings: one file, driven by environment variables.
 
-Every variable is listed in `.env.example` and in CONTRACT.md section 2. The defaults give a
+Every variable is listed in `.env.example` and in docs/configuration.md. The defaults give a
 single-machine portal on an embedded SQLite database that `make run` can start with nothing
 installed; production sets DATABASE_URL, REDIS_URL, EMAIL_URL, PUBLIC_URL and SECRET_KEY.
 """
@@ -78,7 +78,14 @@ UTILITY = {
 # Version of the privacy notice a consent refers to; bump it when the notice changes.
 PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "2026-11")
 
+# The demo app (demo logins with public passwords, `seed_demo`, `demo_code`) exists only on a
+# developer's machine (DEBUG), a demo instance (DEMO=1: `make run` sets it) and in tests.
+DEMO = envbool("DEMO") or DEBUG or TESTING
+
 # --- Applications -------------------------------------------------------------------------
+# Each app of ours plugs in through core.registry from its AppConfig.ready() (menu, home
+# card, data export, feed files, back-office entries) and, with `url_prefix` on its
+# AppConfig, its URLs (sportello/urls.py): a new domain is its folder plus one line here.
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -87,11 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django.forms",
     "django_tasks",
     "django_tasks_db",
-    "template_partials",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -103,6 +108,7 @@ INSTALLED_APPS = [
     "customers",
     "feeds",
     "backoffice",
+    *(["demo"] if DEMO else []),
 ]
 
 MIDDLEWARE = [
@@ -121,7 +127,8 @@ MIDDLEWARE = [
     "core.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
-    "core.middleware.SessionActivityMiddleware",
+    "core.middleware.SessionRefreshMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.PrivateCacheMiddleware",
     # Last, so that it sees the authentication failures of every view above it.
@@ -157,7 +164,7 @@ DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections, checked before reuse so the first request after a PostgreSQL
-    # restart does not fail (NOTES.md).
+    # restart does not fail.
     DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
@@ -229,10 +236,12 @@ else:
 # Sessions live in the database, always: after "Esci" or "termina le altre sessioni" the old
 # cookie is dead on every worker and server at once. cached_db kept a copy in a per-process
 # cache alive on the other workers, and with Redis down a deletion could leave a stale
-# cached copy. NOTES.md measured 310 req/s (db) against 322 (cached_db): not worth the hole.
+# cached copy. Measured: 310 req/s (db) against 322 (cached_db): not worth the hole.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
-SESSION_SAVE_EVERY_REQUEST = True
+# Not a database write per request: core.middleware.SessionRefreshMiddleware saves a session
+# again at most once a minute, so the idle timeout is SESSION_COOKIE_AGE less at most 60 s.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 24 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -241,7 +250,7 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 RATELIMIT_USE_CACHE = "default"
 # With Redis down, counting is impossible: let requests through rather than block everyone
-# (NOTES.md). Login keeps its own database-backed guard (django-axes), and "Aggancio servizi"
+# Login keeps its own database-backed guard (django-axes), and "Aggancio servizi"
 # fails closed on its own (core.limits).
 RATELIMIT_FAIL_OPEN = True
 # Requests per minute from one client address (IPv6: one /64 network, core.http.client_key),
@@ -324,6 +333,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 3600
 LOGIN_URL = "accounts:login"
+# The header's "Registrati" button (core.context_processors); hidden when it does not resolve.
+REGISTRATION_URL = "accounts:register"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 

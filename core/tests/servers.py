@@ -72,7 +72,7 @@ def server_env(**extra):
         for k, v in os.environ.items()
         if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
-    env.update({"DJANGO_SETTINGS_MODULE": "sportello.settings", "DEBUG": "0"})
+    env.update({"DJANGO_SETTINGS_MODULE": "sportello.settings", "DEBUG": "0", "DEMO": "1"})
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

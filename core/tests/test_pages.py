@@ -21,9 +21,38 @@ def test_public_pages_render_in_italian(client, db, name):
 def test_home_explains_the_online_services_in_the_guides_words(client, db):
     html = client.get("/").content.decode()
     assert "Crea il tuo account per accedere alla sezione Servizi online" in html
-    for area in ("I miei servizi", "Il mio profilo", "Richieste e reclami", "Le mie pratiche"):
+    for area in ("I miei servizi", "Il mio profilo"):
         assert area in html
     assert ">Accedi<" in html
+
+
+def test_the_pages_promise_only_the_areas_of_installed_apps(client, db):
+    # Requests and pratiche have no app yet: neither the home page nor Contatti offer them.
+    for url in ("/", "/contatti/"):
+        html = client.get(url).content.decode()
+        assert "Aggancio servizi" in html
+        assert "Richieste e reclami" not in html
+        assert "Le mie pratiche" not in html
+
+
+def test_the_logged_in_home_shows_the_customers_state(client, alice):
+    from customers.tests.factories import LinkFactory
+
+    client.force_login(alice)
+    html = client.get("/").content.decode()
+    assert "Nessun servizio collegato" in html
+    assert 'href="/servizi/aggancio/"' in html
+    LinkFactory(user=alice)
+    LinkFactory(user=alice)
+    html = client.get("/").content.decode()
+    assert "2 servizi collegati" in html
+    assert 'href="/profilo/"' in html
+
+
+def test_the_menu_follows_the_guides_order(client, alice):
+    client.force_login(alice)
+    html = client.get("/servizi/").content.decode()
+    assert html.index(">I miei servizi<") < html.index(">Il mio profilo<")
 
 
 def test_logged_in_header_has_logout_and_name(client, alice):

@@ -1,3 +1,4 @@
+import datetime
 import os
 import subprocess
 import sys
@@ -5,10 +6,13 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core import audit
-from core.middleware import LOGIN_AT_KEY
+from core.middleware import LOGIN_AT_KEY, SessionRefreshMiddleware
 from core.models import AuditEvent
 
 
@@ -34,8 +38,60 @@ def test_anonymous_pages_may_be_cached_but_authenticated_ones_never(client, alic
 
 def test_session_idle_timeout_is_thirty_minutes():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST
+    # Not a write per request: SessionRefreshMiddleware saves at most once a minute.
+    assert not django_settings.SESSION_SAVE_EVERY_REQUEST
     assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def _session_updates(queries):
+    return [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
+
+
+def test_a_burst_of_requests_within_a_minute_writes_the_session_once(client, alice):
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            assert client.get("/").status_code == 200
+    assert len(_session_updates(queries.captured_queries)) == 1
+
+
+def test_the_session_is_refreshed_again_after_a_minute(client, alice, monkeypatch):
+    client.force_login(alice)
+    client.get("/")
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + SessionRefreshMiddleware.EVERY + 1)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert len(_session_updates(queries.captured_queries)) == 1
+    assert Session.objects.get(session_key=client.session.session_key).expire_date >= expiry
+
+
+def test_the_idle_timeout_still_ends_the_session(client, alice):
+    client.force_login(alice)
+    assert "Alice Rossi" in client.get("/").content.decode()
+    # Thirty idle minutes later the stored session has expired: the next request is anonymous.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    html = client.get("/").content.decode()
+    assert "Alice Rossi" not in html
+    assert ">Accedi<" in html
+
+
+def test_the_refresh_moves_the_expiry_thirty_minutes_ahead(client, alice):
+    client.force_login(alice)
+    session = client.session
+    session[SessionRefreshMiddleware.KEY] = time.time() - SessionRefreshMiddleware.EVERY - 1
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    client.get("/")
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    assert expiry > timezone.now() + datetime.timedelta(minutes=29)
 
 
 def test_session_ends_after_24_hours_whatever_the_activity(client, alice):

@@ -1,4 +1,4 @@
-"""`manage.py import_feed DIR`: output and exit statuses (CONTRACT.md section 5)."""
+"""`manage.py import_feed DIR`: output and exit statuses (docs/feed.md)."""
 
 import io
 
@@ -43,7 +43,7 @@ def test_exit_1_when_some_rows_failed(tmp_path):
     )
     status, out, err = import_feed(feed)
     assert status == 1
-    assert err.splitlines() == ["customers.csv:3: codice_fiscale: not a valid codice fiscale"]
+    assert err.splitlines() == ["customers.csv:3: codice_fiscale: codice fiscale non valido"]
     assert "customers.csv: 1 created, 0 updated, 0 unchanged, 1 errors" in out
     assert Holder.objects.filter(customer_code="C001").exists()
 
@@ -65,10 +65,10 @@ def _only_other_files(directory):
 @pytest.mark.parametrize(
     ("prepare", "expected"),
     [
-        (None, "not a directory"),
-        (_only_other_files, "no file of the feed"),
-        (_not_utf8, "customers.csv:2: not UTF-8"),
-        (_missing_column, "customers.csv:1: required column missing: kind"),
+        (None, "non è una cartella"),
+        (_only_other_files, "nessun file del flusso"),
+        (_not_utf8, "customers.csv:2: non è UTF-8"),
+        (_missing_column, "customers.csv:1: colonna obbligatoria mancante: kind"),
     ],
 )
 def test_exit_2_when_the_input_cannot_be_read(tmp_path, prepare, expected):
@@ -88,7 +88,7 @@ def test_exit_0_when_only_files_of_later_issues_are_there(tmp_path):
     (tmp_path / "readings.csv").write_text("serial,read_on,value,source\n")
     status, out, err = import_feed(tmp_path)
     assert status == 0
-    assert err.splitlines() == ["readings.csv: not handled yet, skipped"]
+    assert err.splitlines() == ["readings.csv: non ancora gestito, saltato"]
 
 
 def test_help_describes_the_exit_statuses(capsys):

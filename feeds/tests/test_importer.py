@@ -179,25 +179,27 @@ def test_bad_rows_are_reported_with_line_and_reason_and_skipped(tmp_path):
         "contracts.csv": {"created": 2, "updated": 0, "unchanged": 0, "error": 7},
     }
     assert err == [
-        "customers.csv:3: codice_fiscale: not a valid codice fiscale",
-        "customers.csv:4: codice_fiscale: missing (required for a person)",
-        "customers.csv:5: codice_fiscale: wrong length (16 characters expected)",
-        "customers.csv:6: partita_iva: missing (required for a company)",
-        "customers.csv:7: partita_iva: not a valid partita IVA",
-        "customers.csv:8: kind: must be person or company",
-        "customers.csv:9: customer_code: missing",
-        "customers.csv:10: customer_code C001 already on line 2",
-        "customers.csv:11: email: not a valid e-mail address",
-        "customers.csv:12: last_name: longer than 150 characters",
-        "customers.csv:13: codice_fiscale: wrong length (11 digits or 16 characters expected)",
-        "contracts.csv:3: customer_code C999: not a known customer",
-        "contracts.csv:4: customer_code C002: not a known customer (customers.csv:3 was rejected)",
-        "contracts.csv:5: service: must be water or waste; use: missing; "
-        "status: must be active, suspended or terminated",
-        "contracts.csv:6: direct_debit: must be yes or no",
-        "contracts.csv:7: start_date: not a date YYYY-MM-DD; end_date: not a date YYYY-MM-DD",
-        "contracts.csv:8: end_date: before start_date",
-        "contracts.csv:9: service_code A001 already on line 2",
+        "customers.csv:3: codice_fiscale: codice fiscale non valido",
+        "customers.csv:4: codice_fiscale: mancante (obbligatorio per una persona fisica)",
+        "customers.csv:5: codice_fiscale: lunghezza errata (attesi 16 caratteri)",
+        "customers.csv:6: partita_iva: mancante (obbligatoria per una persona giuridica)",
+        "customers.csv:7: partita_iva: partita IVA non valida",
+        "customers.csv:8: kind: deve essere person o company",
+        "customers.csv:9: customer_code: mancante",
+        "customers.csv:10: customer_code C001 già presente alla riga 2",
+        "customers.csv:11: email: indirizzo e-mail non valido",
+        "customers.csv:12: last_name: più lungo di 150 caratteri",
+        "customers.csv:13: codice_fiscale: lunghezza errata (attesi 11 cifre o 16 caratteri)",
+        "contracts.csv:3: customer_code C999: cliente non presente",
+        "contracts.csv:4: customer_code C002: cliente non presente "
+        "(customers.csv:3 è stata scartata)",
+        "contracts.csv:5: service: deve essere water o waste; use: mancante; "
+        "status: deve essere active, suspended o terminated",
+        "contracts.csv:6: direct_debit: deve essere yes o no",
+        "contracts.csv:7: start_date: non è una data YYYY-MM-DD; "
+        "end_date: non è una data YYYY-MM-DD",
+        "contracts.csv:8: end_date: precedente a start_date",
+        "contracts.csv:9: service_code A001 già presente alla riga 2",
     ]
     assert [f"{f}:{line}: {reason}" for f, line, _, reason in stored_errors(job)] == err
     assert stored_errors(job)[0][:3] == ("customers.csv", 3, "C002")
@@ -228,8 +230,8 @@ def test_line_numbers_are_physical_lines_with_quoted_newlines_and_commas(tmp_pat
     )
     job, _, err = run(tmp_path)
     assert err == [
-        "customers.csv:4: codice_fiscale: not a valid codice fiscale",
-        "customers.csv:8: 3 fields, the header has 6",
+        "customers.csv:4: codice_fiscale: codice fiscale non valido",
+        "customers.csv:8: 3 campi, l'intestazione ne ha 6",
     ]
     assert Holder.objects.get(customer_code="C001").address == "Via Roma, 1\r\nScala B, interno 4"
     assert Holder.objects.get(customer_code="C003").address == "Piazza\nGaribaldi"
@@ -261,11 +263,11 @@ def test_unknown_column_is_reported_once_and_ignored(tmp_path):
         customer_columns=columns,
     )
     job, _, err = run(feed)
-    assert err == ['customers.csv:1: unknown column "fax" ignored']
+    assert err == ['customers.csv:1: colonna sconosciuta "fax" ignorata']
     assert job.state == State.DONE
     assert job.error_count == 0
     assert job.counts["customers.csv"]["created"] == 2
-    assert 'unknown column "fax"' in job.message
+    assert 'colonna sconosciuta "fax"' in job.message
     # Columns left out of the header are read as empty.
     assert Holder.objects.get(customer_code="C001").email == ""
 
@@ -273,8 +275,11 @@ def test_unknown_column_is_reported_once_and_ignored(tmp_path):
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        (["customer_code", "first_name"], "customers.csv:1: required column missing: kind"),
-        (["customer_code", "kind", "Kind"], "customers.csv:1: column repeated in the header: kind"),
+        (["customer_code", "first_name"], "customers.csv:1: colonna obbligatoria mancante: kind"),
+        (
+            ["customer_code", "kind", "Kind"],
+            "customers.csv:1: colonna ripetuta nell'intestazione: kind",
+        ),
     ],
 )
 def test_a_bad_header_makes_the_input_unreadable_and_nothing_is_applied(tmp_path, columns, message):
@@ -299,7 +304,7 @@ def test_a_file_that_is_not_utf8_makes_the_input_unreadable(tmp_path):
     path.write_bytes(path.read_bytes().decode("utf-8").encode("latin-1"))
     job, _, err = run(feed)
     assert job.state == State.FAILED
-    assert err == ["contracts.csv:3: not UTF-8 (byte 0xf2); save the file as UTF-8"]
+    assert err == ["contracts.csv:3: non è UTF-8 (byte 0xf2): salva il file in UTF-8"]
     # customers.csv was fine, but nothing is applied when part of the input is unreadable.
     assert not Holder.objects.exists()
 
@@ -307,9 +312,9 @@ def test_a_file_that_is_not_utf8_makes_the_input_unreadable(tmp_path):
 @pytest.mark.parametrize(
     ("empty_customers", "subdirectory", "message"),
     [
-        (False, "missing", "missing: not a directory"),
-        (False, "", "no file of the feed (expected customers.csv, contracts.csv"),
-        (True, "", "customers.csv:1: no header row (the file is empty)"),
+        (False, "missing", "missing: non è una cartella"),
+        (False, "", "nessun file del flusso (attesi customers.csv, contracts.csv"),
+        (True, "", "customers.csv:1: manca la riga di intestazione (il file è vuoto)"),
     ],
 )
 def test_nothing_to_read(tmp_path, empty_customers, subdirectory, message):
@@ -327,7 +332,10 @@ def test_files_of_later_issues_are_skipped_once(tmp_path):
     (tmp_path / "bills.csv").write_text("number,service_code\n1,A001\n")
     (tmp_path / "meters.csv").write_text("serial,service_code,kind\n")
     job, _, err = run(feed)
-    assert err == ["bills.csv: not handled yet, skipped", "meters.csv: not handled yet, skipped"]
+    assert err == [
+        "bills.csv: non ancora gestito, saltato",
+        "meters.csv: non ancora gestito, saltato",
+    ]
     assert job.state == State.DONE
     assert set(job.counts) == {"customers.csv"}
 

@@ -39,8 +39,8 @@ def test_a_row_longer_than_the_limit_is_rejected_and_the_others_applied(tmp_path
     status, out, err = import_feed(feed)
     assert status == 1
     assert err.splitlines() == [
-        "customers.csv:3: row longer than 65536 characters",
-        "customers.csv:5: address: longer than 255 characters",
+        "customers.csv:3: riga più lunga di 65536 caratteri",
+        "customers.csv:5: address: più lungo di 255 caratteri",
     ]
     assert sorted(Holder.objects.values_list("customer_code", flat=True)) == ["C001", "C003"]
 
@@ -57,7 +57,7 @@ def test_a_quoted_row_over_several_lines_counts_as_a_whole(tmp_path):
     status, out, err = import_feed(feed)
     assert status == 1
     # The row spans lines 3 to 11; all of it is dropped, and the next row is read as usual.
-    assert err.splitlines() == ["customers.csv:3: row longer than 65536 characters (lines 3-11)"]
+    assert err.splitlines() == ["customers.csv:3: riga più lunga di 65536 caratteri (righe 3-11)"]
     assert sorted(Holder.objects.values_list("customer_code", flat=True)) == ["C001", "C003"]
 
 
@@ -66,7 +66,7 @@ def test_a_header_longer_than_the_limit_makes_the_file_unreadable(tmp_path):
     (tmp_path / "customers.csv").write_text(header + "\nC001,person\n")
     status, out, err = import_feed(tmp_path)
     assert status == 2
-    assert "customers.csv:1: header row longer than 65536 characters" in err
+    assert "customers.csv:1: riga di intestazione più lunga di 65536 caratteri" in err
     assert ImportJob.objects.get().state == ImportJob.State.FAILED
 
 
@@ -92,7 +92,7 @@ def test_a_huge_line_is_read_in_bounded_memory(tmp_path):
 
     assert job.state == ImportJob.State.DONE
     assert [str(row) for row in job.rows.all()] == [
-        "customers.csv:4: row longer than 65536 characters"
+        "customers.csv:4: riga più lunga di 65536 caratteri"
     ]
     assert Holder.objects.count() == 2
     assert peak < 16 * 1024 * 1024, f"peak {peak / 1024 / 1024:.0f} MB"

@@ -141,7 +141,7 @@ def on_each_batch(monkeypatch):
 
         def writer_with_hook(spec, method="auto"):
             writer = make_writer(spec, method)
-            if spec is importer.CONTRACT_SPEC:
+            if spec.name == "contracts.csv":
                 write = writer.write
 
                 def write_after_hook(rows):
@@ -226,7 +226,7 @@ def test_the_sweep_ends_the_job_of_a_dead_worker_and_deletes_its_files(media, tm
     job.refresh_from_db()
     assert job.state == State.INTERRUPTED
     assert job.finished_at is not None
-    assert job.message.startswith("interrupted: the worker stopped (no sign of life since ")
+    assert job.message.startswith("interrotta: il worker si è fermato (nessun segno di vita dal ")
     assert not directory.exists()
     alive.refresh_from_db()
     assert alive.state == State.DONE

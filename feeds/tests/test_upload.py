@@ -77,7 +77,7 @@ def test_the_report_of_an_upload_is_kept_on_the_job(media, tmp_path, diana):
     assert job.state == ImportJob.State.DONE
     assert job.error_count == 1
     assert [str(r) for r in job.rows.all()] == [
-        "customers.csv:3: codice_fiscale: not a valid codice fiscale"
+        "customers.csv:3: codice_fiscale: codice fiscale non valido"
     ]
 
 
@@ -87,7 +87,7 @@ def test_an_unreadable_upload_fails_with_its_reason(media, diana):
     run_import_job.call(str(job.uid))
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED
-    assert job.message == "customers.csv:1: required column missing: kind"
+    assert job.message == "customers.csv:1: colonna obbligatoria mancante: kind"
 
 
 def symlink(name, target):

@@ -5,10 +5,9 @@ import subprocess
 import sys
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from core.personas import PERSONAS
 
 HOUSEKEEPING_EVERY = 24 * 60 * 60  # seconds
 GRACE = 10  # seconds the children get to finish what they are doing when asked to stop
@@ -146,19 +145,11 @@ class Command(BaseCommand):
             f"Sportello is running at {base}/",
             f"(Ctrl-C, or `kill {os.getpid()}`, stops the portal and its workers)",
             f"Links in e-mails point to {public_url}/",
-            "",
-            "Demo logins (username / password):",
         ]
-        for username, persona in PERSONAS.items():
-            lines.append(f"  {username:<8} {persona['password']:<22} {persona['role']}")
-        lines.append(
-            "Staff (charlie, diana) also need a verification code: "
-            "`make demo-code WHO=charlie` (or `.venv/bin/python manage.py demo_code charlie`)."
-        )
-        lines.append(
-            "Codes to type in Aggancio servizi (as alice): Codice cliente 100234, "
-            "Codice servizio 2002002008, Codice fiscale RSSLCA85C52G224L."
-        )
+        # The demo app (installed with DEBUG or DEMO=1) says what its logins are; core does
+        # not import it.
+        if apps.is_installed("demo"):
+            lines += ["", *apps.get_app_config("demo").banner()]
         if settings.EMAIL_URL:
             lines.append("\nMail is sent through EMAIL_URL.")
         else:

@@ -8,21 +8,27 @@ import time
 from django.core.management.base import BaseCommand
 
 from feeds import services
-from feeds.importer import DEFAULT_BATCH_SIZE, HANDLED_FILES, LATER_FILES, Interrupted
+from feeds.importer import DEFAULT_BATCH_SIZE, Interrupted, handled_files, later_files
 from feeds.models import ImportJob
 
 
 class Command(BaseCommand):
-    help = (
-        "Import the billing-system feed in DIR (CONTRACT.md section 5): "
-        f"{' then '.join(HANDLED_FILES)}, whichever DIR holds; {', '.join(LATER_FILES)} are "
-        "recognised and skipped for now. UTF-8 CSV with a header row. Each rejected row is "
-        "printed on stderr as file:line: reason and kept on the import job; every good row is "
-        "applied; re-running the same feed changes nothing. Exit status: 0 no row failed, "
-        "1 some rows failed, 2 the input could not be read (nothing applied), 3 the import "
-        "stopped half-way (run it again), 4 another import was running (nothing done: run it "
-        "again once that one ends). See docs/feed.md."
-    )
+    @property
+    def help(self):
+        # A property: the files are those the installed apps register (core.registry).
+        later = later_files()
+        return (
+            "Import the billing-system feed in DIR: "
+            f"{' then '.join(handled_files())}, whichever DIR holds"
+            + (f"; {', '.join(later)} are recognised and skipped for now" if later else "")
+            + ". UTF-8 CSV with a header row; columns and checks of each file are in "
+            "docs/feed.md. Each rejected row is printed on stderr as file:line: reason (in "
+            "Italian, with the feed's column names) and kept on the import job; every good row "
+            "is applied; re-running the same feed changes nothing. Exit status: 0 no row "
+            "failed, 1 some rows failed, 2 the input could not be read (nothing applied), 3 the "
+            "import stopped half-way (run it again), 4 another import was running (nothing "
+            "done: run it again once that one ends). See docs/feed.md."
+        )
 
     def add_arguments(self, parser):
         def positive(value):

@@ -1,10 +1,10 @@
 """The people the demo data and the tests share. Their passwords are public: demo only.
 
-alice and bob are holders in the demo feed (demo/customers.csv) with the same codice fiscale,
-so they can link their own contracts. Staff have an authenticator with a fixed, public demo
-key: `manage.py demo_code charlie` prints the current code. A staff persona's "role" is the
-name of its group (accounts.staff.ROLES): charlie is the customer-service operator, diana the
-administrator.
+alice and bob are holders in the demo feed (demo/feed/customers.csv) with the same codice
+fiscale, so they can link their own contracts. Staff have an authenticator with a fixed,
+public demo key: `manage.py demo_code charlie` prints the current code. A staff persona's
+"role" is the name of its group (accounts.staff.ROLES): charlie is the customer-service
+operator, diana the administrator.
 """
 
 PERSONAS = {

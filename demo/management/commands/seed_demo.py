@@ -1,4 +1,5 @@
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,23 +10,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Consent
 from accounts.staff import ensure_roles
-from core.personas import DEMO_TOTP_KEY, PERSONAS, is_staff_persona
+from demo.personas import DEMO_TOTP_KEY, PERSONAS, is_staff_persona
+
+FEED_DIR = Path(__file__).resolve().parents[2] / "feed"
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo data (idempotent: a second run changes nothing): the personas of "
-        "core/personas.py and the demo billing feed in demo/. The demo logins have public "
-        "passwords, so the command refuses an HTTPS (production) PUBLIC_URL."
+        "demo/personas.py and the demo billing feed in demo/feed/. The demo logins have public "
+        "passwords, so the command refuses an HTTPS (production) PUBLIC_URL, always."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--force", action="store_true", help="Load even though PUBLIC_URL is HTTPS."
-        )
-
-    def handle(self, *args, force=False, **options):
-        if settings.HTTPS and not force:
+    def handle(self, *args, **options):
+        if settings.HTTPS:
             raise CommandError("PUBLIC_URL is HTTPS: demo logins have public passwords.")
         created = self._personas()
         self.stdout.write(f"demo users: {created} created, {len(PERSONAS) - created} kept")
@@ -79,7 +77,7 @@ class Command(BaseCommand):
     def _feed(self):
         from feeds.services import run_import
 
-        job = run_import(directory=settings.BASE_DIR / "demo", source="command")
+        job = run_import(directory=FEED_DIR, source="command")
         counts = ", ".join(
             f"{name}: {sum(c.values()) - c.get('error', 0)} ok, {c.get('error', 0)} errors"
             for name, c in job.counts.items()

@@ -1,0 +1,269 @@
+"""How a domain plugs into the portal: one registry that apps fill from `AppConfig.ready()`.
+
+`core` imports no app of ours; each app tells the registry what it contributes, and the
+portal shows only what installed apps registered. A new domain (say `readings`) is a folder
+plus one line in INSTALLED_APPS:
+
+    # readings/apps.py
+    class ReadingsConfig(AppConfig):
+        name = "readings"
+        url_prefix = "letture/"  # sportello/urls.py includes readings.urls there
+
+        def ready(self):
+            from core.registry import registry
+
+            from . import exports, feed
+
+            registry.register_menu(_("Le mie letture"), "readings:list", order=15)
+            registry.register_home_card(order=15, template="readings/home_card.html",
+                                        context=selectors.home_card)
+            registry.register_public_feature(order=15, title=_("Autolettura"), text=_("…"))
+            registry.register_export("letture", exports.readings)
+            registry.register_deletion(services.forget_readings)
+            registry.register_feed_file(feed.METERS_SPEC)
+            registry.register_export_file("readings.csv", exports.readings_since)
+            registry.register_backoffice_entry(_("Letture"), "readings:staff_list",
+                                               permission="readings.view_reading", order=30)
+            registry.register_mail_with_link("reading_confirm")  # only if its mail holds a link
+
+What each contribution is:
+
+- menu entries: the personal area's menu (`personal_sections` in every template), in
+  `order` (the guide's: I miei servizi 10, Il mio profilo 20, Richieste e reclami 30, Le mie
+  pratiche 40), each shown when its URL resolves and `visible(request)` is true.
+- home cards: the logged-in home page includes `template` with `card` = `context(request)`.
+- public features: what the anonymous home page and the Contatti page say the portal offers.
+- exports: sections of "Scarica i miei dati": `function(user)` returns a list of dicts with
+  Italian keys and values as the pages show them (core.registry.local_time for times).
+- deletions: `function(user)` runs in "Elimina profilo"'s transaction before the user row is
+  deleted (`delete_personal_data(user=user)`).
+- feed files: a `feeds.importer.FileSpec` (columns, normalisation, checks) of a file of the
+  billing-system feed in; `import_feed` applies the registered files in their `order`.
+- export files: `function(since)` returns rows (the first is the header, each row starts
+  with a stable id) for `export_feed DIR [--since]`.
+- back-office entries: the back-office menu, each shown to staff holding `permission` (a
+  permission name, or a callable user -> bool).
+- mails with a link: kinds of outbox mail whose body holds a live single-use link; the
+  development mailbox shows their text only with DEBUG.
+- URLs: an AppConfig with `url_prefix` has its `urls` module included by sportello/urls.py.
+
+Every registration is keyed (a menu entry by its URL name, a section by its name, and so
+on), so running an app's ready() twice changes nothing, and it remembers the module that
+registered it: a contribution counts only while that module's app is installed.
+"""
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import AppRegistryNotReady
+from django.urls import NoReverseMatch, get_urlconf, reverse
+from django.utils import timezone
+
+
+def _always(request):
+    return True
+
+
+def _no_context(request):
+    return {}
+
+
+def local_time(value):
+    """A datetime as the pages show it: Europe/Rome, dd/mm/yyyy HH:MM; a date dd/mm/yyyy."""
+    if value is None:
+        return None
+    if hasattr(value, "hour"):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One contribution; `app` is the app that registered it (empty when registered before
+    the apps were ready: then the app whose package holds `module`)."""
+
+    key: Any
+    module: str
+    app: str = ""
+    order: int = 100
+    label: Any = ""
+    url_name: str = ""
+    visible: Any = _always
+    template: str = ""
+    context: Any = _no_context
+    title: Any = ""
+    text: Any = ""
+    function: Any = None
+    permission: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+class Registry:
+    KINDS = (
+        "menu",
+        "home_card",
+        "public_feature",
+        "export",
+        "deletion",
+        "feed_file",
+        "export_file",
+        "backoffice",
+        "mail_with_link",
+    )
+
+    def __init__(self):
+        self._entries = {kind: {} for kind in self.KINDS}
+        self._installed_for = None  # the apps.app_configs the cache below was computed for
+        self._installed = frozenset()
+        self._urls = {}
+
+    # --- registering ----------------------------------------------------------------------
+
+    def _add(self, kind, key, **values):
+        # The caller of register_* (an app's ready()): the contribution is that app's, and
+        # counts only while that app is installed.
+        module = sys._getframe(2).f_globals.get("__name__", "")
+        try:
+            app = apps.get_containing_app_config(module)
+        except AppRegistryNotReady:
+            app = None
+        self._entries[kind][key] = Entry(
+            key=key, module=module, app=app.name if app else "", **values
+        )
+
+    def register_menu(self, label, url_name, *, order, visible=None):
+        """A personal-area menu entry; shown when `url_name` resolves and `visible(request)`."""
+        self._add(
+            "menu", url_name, label=label, url_name=url_name, order=order,
+            visible=visible or _always,
+        )  # fmt: skip
+
+    def register_home_card(self, *, order, template, context=None, visible=None):
+        """A card of the logged-in home page: `template` is included with `card` set to
+        `context(request)`."""
+        self._add(
+            "home_card", template, template=template, order=order,
+            context=context or _no_context, visible=visible or _always,
+        )  # fmt: skip
+
+    def register_public_feature(self, *, order, title, text):
+        """What the anonymous home page and the Contatti page say the portal offers."""
+        self._add("public_feature", str(title), title=title, text=text, order=order)
+
+    def register_export(self, name, function, *, order=100):
+        """A section of "Scarica i miei dati": `function(user)` -> list of dicts."""
+        self._add("export", name, function=function, order=order)
+
+    def register_deletion(self, function, *, order=100):
+        """A rule of "Elimina profilo": `function(user)`, before the user row is deleted."""
+        key = f"{function.__module__}.{function.__qualname__}"
+        self._add("deletion", key, function=function, order=order)
+
+    def register_feed_file(self, spec):
+        """A file of the billing-system feed in (a feeds.importer.FileSpec)."""
+        self._add("feed_file", spec.name, function=spec, order=spec.order)
+
+    def register_export_file(self, name, function, *, order=100):
+        """A file of `export_feed`: `function(since)` -> rows, the header first."""
+        self._add("export_file", name, function=function, order=order)
+
+    def register_backoffice_entry(self, label, url_name, *, permission, order):
+        """A back-office menu entry for staff holding `permission` (a name or a callable)."""
+        self._add(
+            "backoffice", url_name, label=label, url_name=url_name, permission=permission,
+            order=order,
+        )  # fmt: skip
+
+    def register_mail_with_link(self, kind):
+        """An outbox mail kind whose body holds a live single-use link."""
+        self._add("mail_with_link", kind)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _is_installed(self, entry):
+        if self._installed_for is not apps.app_configs:
+            self._installed = frozenset(app.name for app in apps.get_app_configs())
+            self._installed_for = apps.app_configs
+        if entry.app:
+            return entry.app in self._installed
+        return any(entry.module.startswith(name + ".") for name in self._installed)
+
+    def entries(self, kind):
+        """The contributions of installed apps, in their order (then registration order)."""
+        found = [e for e in self._entries[kind].values() if self._is_installed(e)]
+        return sorted(found, key=lambda e: e.order)
+
+    def url(self, url_name):
+        """reverse(url_name), cached per URLconf; None when it does not resolve."""
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        routes = self._urls.setdefault(urlconf, {})
+        if url_name not in routes:
+            routes[url_name] = None
+            with contextlib.suppress(NoReverseMatch):
+                routes[url_name] = reverse(url_name, urlconf=urlconf)
+        return routes[url_name]
+
+    def menu(self, request):
+        """The personal area's menu: [{"label", "url", "active"}]."""
+        items = []
+        for entry in self.entries("menu"):
+            url = self.url(entry.url_name)
+            if url is not None and entry.visible(request):
+                items.append(
+                    {"label": entry.label, "url": url, "active": request.path.startswith(url)}
+                )
+        return items
+
+    def home_cards(self, request):
+        """The logged-in home's cards: [{"template", "context"}]."""
+        return [
+            {"template": e.template, "context": e.context(request)}
+            for e in self.entries("home_card")
+            if e.visible(request)
+        ]
+
+    def public_features(self):
+        return [{"title": e.title, "text": e.text} for e in self.entries("public_feature")]
+
+    def export_sections(self, user):
+        """[(name, rows)] of "Scarica i miei dati", in order."""
+        return [(e.key, e.function(user)) for e in self.entries("export")]
+
+    def delete_personal_data(self, *, user):
+        """Run every installed app's deletion rule for `user` (the caller deletes the row)."""
+        for entry in self.entries("deletion"):
+            entry.function(user)
+
+    def feed_files(self):
+        """The FileSpecs of the feed in, in the order they are applied."""
+        return [e.function for e in self.entries("feed_file")]
+
+    def export_files(self):
+        """[(name, function(since))] of `export_feed`."""
+        return [(e.key, e.function) for e in self.entries("export_file")]
+
+    def backoffice_entries(self, request):
+        """The back-office menu for this staff member: [{"label", "url", "active"}]."""
+        user = request.user
+        items = []
+        for entry in self.entries("backoffice"):
+            permission = entry.permission
+            allowed = permission(user) if callable(permission) else user.has_perm(permission)
+            url = self.url(entry.url_name)
+            if allowed and url is not None:
+                items.append(
+                    {"label": entry.label, "url": url, "active": request.path.startswith(url)}
+                )
+        return items
+
+    def mail_with_link_kinds(self):
+        return frozenset(e.key for e in self.entries("mail_with_link"))
+
+
+registry = Registry()
