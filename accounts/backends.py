@@ -1,5 +1,6 @@
 import copy
 import math
+import unicodedata
 from datetime import timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -17,9 +18,16 @@ from django.utils import timezone
 MAX_IDENTIFIER_LENGTH = 254
 
 
+def normalise_identifier(identifier):
+    """The identifier as the login form reads it: NFKC (as Django's UsernameField does), so
+    "ａｌｉｃｅ" is "alice" everywhere: in the lookup, in django-axes' count and in the soft
+    limit. Without it a full-width name skipped the CAPTCHA and the owner's warning."""
+    return unicodedata.normalize("NFKC", identifier or "").strip()
+
+
 def find_by_username_or_email(identifier):
     """The profile whose username or e-mail address is `identifier` (any case), or None."""
-    identifier = (identifier or "").strip()
+    identifier = normalise_identifier(identifier)
     if not identifier or len(identifier) > MAX_IDENTIFIER_LENGTH:
         return None
     field = "email__iexact" if "@" in identifier else "username__iexact"
@@ -48,9 +56,9 @@ def axes_username(request, credentials):
     identifier = (credentials or {}).get("username")
     if not identifier and request is not None:
         identifier = request.POST.get("username", "")
-    identifier = identifier or ""
+    identifier = normalise_identifier(identifier)
     user = find_by_username_or_email(identifier)
-    return user.username.lower() if user else identifier.strip().lower()[:150]
+    return user.username.lower() if user else identifier.lower()[:150]
 
 
 # --- the password asked again inside the portal ----------------------------------------------

@@ -1,3 +1,4 @@
+from captcha.conf import settings as captcha_settings
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -10,10 +11,10 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import identifiers
+from core import identifiers, policy
 
 from . import validators
-from .backends import MAX_IDENTIFIER_LENGTH, cool_off_minutes, verify_password
+from .backends import MAX_IDENTIFIER_LENGTH, cool_off, verify_password
 from .passwords import MAX_LENGTH
 
 User = get_user_model()
@@ -25,10 +26,69 @@ IDENTIFIER_TOO_LONG = _(
 )
 
 
+# Django's own messages, in the words and punctuation of ours ("e-mail", a final full
+# stop). ItalianMessagesMixin puts them on every field that still has Django's default.
+DJANGO_MESSAGES = {
+    "required": _("Questo campo è obbligatorio."),
+    "max_length": _(
+        "Questo campo può avere al massimo %(limit_value)d caratteri (ne hai scritti "
+        "%(show_value)d)."
+    ),
+    "invalid_choice": _("Scegli uno dei valori proposti."),
+}
+DJANGO_FIELD_MESSAGES = {
+    forms.EmailField: {"invalid": _("Inserisci un indirizzo e-mail valido.")},
+    forms.DateField: {"invalid": _("Inserisci una data valida, nel formato gg/mm/aaaa.")},
+}
+
+
+def _default_messages(field):
+    defaults = {}
+    for cls in reversed(type(field).__mro__):
+        defaults.update(getattr(cls, "default_error_messages", {}))
+    return defaults
+
+
+class ItalianMessagesMixin:
+    """Replace Django's default error messages with ours; a message a field sets itself
+    stays."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            defaults = _default_messages(field)
+            ours = {k: v for k, v in DJANGO_MESSAGES.items() if k in field.error_messages}
+            # A validator's message (the e-mail's, the length's) is replaced by the field's
+            # own message of the same code, when the field has one.
+            ours["max_length"] = DJANGO_MESSAGES["max_length"]
+            for cls, messages in DJANGO_FIELD_MESSAGES.items():
+                if isinstance(field, cls):
+                    ours.update(messages)
+            for code, message in ours.items():
+                current = field.error_messages.get(code)
+                if current is None or current is defaults.get(code):
+                    field.error_messages[code] = message
+
+
 class CaptchaInput(CaptchaTextInput):
-    """One label for the answer box (not a fieldset: the image is not a field to fill)."""
+    """One label for the answer box (not a fieldset: the image is not a field to fill),
+    with a button for a new image (static/js/captcha.js swaps it in place; without JS the
+    form is sent back, filled in, with a new image). The audio link shows only when the
+    server can speak (CAPTCHA_FLITE_PATH)."""
 
     use_fieldset = False
+    template_name = "accounts/captcha_widget.html"
+
+
+def captcha_help(text):
+    """The CAPTCHA's help, naming the audio link only where there is one."""
+
+    def words():
+        if captcha_settings.CAPTCHA_FLITE_PATH:
+            return f"{text} " + str(_("Se non riesci a leggerli, ascoltali con il link audio."))
+        return str(text)
+
+    return lazy(words, str)()
 
 
 def captcha_field(help_text):
@@ -37,7 +97,7 @@ def captcha_field(help_text):
         widget=CaptchaInput(
             attrs={"class": "form-control sp-captcha-input", "autocomplete": "off"}
         ),
-        help_text=help_text,
+        help_text=captcha_help(help_text),
         error_messages={
             "invalid": _("I caratteri non corrispondono all'immagine: riprova con quelli nuovi."),
             "required": _("Inserisci i caratteri che vedi nell'immagine."),
@@ -46,12 +106,20 @@ def captcha_field(help_text):
 
 
 def locked_out_message():
-    return _("Troppi tentativi con una password sbagliata: riprova tra %(minutes)d minuti.") % {
-        "minutes": cool_off_minutes()
+    return _("Troppi tentativi con una password sbagliata: riprova tra %(wait)s.") % {
+        "wait": policy.duration(cool_off())
     }
 
 
-class LoginForm(AuthenticationForm):
+def password_min_length():
+    """The shortest password the validators in settings accept (what the pages state)."""
+    lengths = [
+        getattr(v, "min_length", 0) for v in password_validation.get_default_password_validators()
+    ]
+    return max(lengths, default=0)
+
+
+class LoginForm(ItalianMessagesMixin, AuthenticationForm):
     """ "Accesso utente" with the guide's labels and one generic message for any failure.
 
     With `captcha=True` (the profile named has failed too often lately, from anywhere) the
@@ -76,8 +144,7 @@ class LoginForm(AuthenticationForm):
             self.fields["captcha"] = captcha_field(
                 _(
                     "Per questo profilo ci sono stati molti tentativi di accesso non riusciti: "
-                    "per continuare inserisci anche i caratteri che vedi nell'immagine, oppure "
-                    "ascoltali con il link audio."
+                    "per continuare inserisci anche i caratteri che vedi nell'immagine."
                 )
             )
 
@@ -123,12 +190,17 @@ class NewPasswordMixin:
 
     password_user = None
 
+    @property
+    def min_length(self):
+        return password_min_length()
+
     def _add_password_fields(self):
         self.fields["password1"] = _password_field(_("Password"))
         self.fields["password1"].help_text = _(
-            "Almeno 8 caratteri. Una frase di alcune parole è facile da ricordare e difficile "
-            "da indovinare. Non usare il nome utente, il tuo nome o il codice fiscale."
-        )
+            "Almeno %(min_length)d caratteri. Una frase di alcune parole è facile da ricordare "
+            "e difficile da indovinare. Non usare il nome utente, il tuo nome o il codice "
+            "fiscale."
+        ) % {"min_length": self.min_length}
         self.fields["password1"].widget.attrs["data-password-meter"] = "password-meter"
         self.fields["password2"] = _password_field(_("Conferma la password"))
         self.fields["password2"].help_text = _("Scrivi di nuovo la stessa password.")
@@ -181,6 +253,11 @@ class IdentityFieldsMixin:
 
     def _clean_identity(self, cleaned):
         kind = cleaned.get("kind")
+        # The other kind's names are not kept: the page hides them once the kind is chosen
+        # (static/js/register.js), and without JS the server decides the same way.
+        for field in OTHER_KIND_FIELDS.get(kind, ()):
+            if field in cleaned:
+                cleaned[field] = ""
         required = {
             User.Kind.PERSON: ("first_name", "last_name", "codice_fiscale"),
             User.Kind.COMPANY: ("company_name", "partita_iva"),
@@ -207,6 +284,12 @@ class IdentityFieldsMixin:
         return cleaned
 
 
+OTHER_KIND_FIELDS = {
+    User.Kind.PERSON: ("company_name",),
+    User.Kind.COMPANY: ("first_name", "last_name"),
+}
+# Required for one kind of profile: marked "* Nome" as the guide marks them.
+KIND_REQUIRED_FIELDS = ("first_name", "last_name", "company_name", "codice_fiscale", "partita_iva")
 IDENTITY_LABELS = {
     "kind": _("Ti registri come"),
     "first_name": _("Nome"),
@@ -229,19 +312,12 @@ IDENTITY_HELP = {
     "first_name": _("Obbligatorio per le persone fisiche."),
     "last_name": _("Obbligatorio per le persone fisiche."),
     "company_name": _("Obbligatoria per le persone giuridiche (aziende, enti, condomini)."),
-    "codice_fiscale": _(
-        "È necessario fornire almeno uno dei seguenti campi: Codice fiscale / Partita IVA. "
-        "Obbligatorio per le persone fisiche: 16 caratteri."
-    ),
+    "codice_fiscale": _("Obbligatorio per le persone fisiche: 16 caratteri."),
     "partita_iva": _(
-        'Obbligatoria per le persone giuridiche. Digita tutte le 11 cifre, compresi gli "0".'
+        'Digita tutte le 11 cifre, compresi gli "0". Obbligatoria per le persone giuridiche.'
     ),
     "phone_landline": _("Facoltativo. Esempio: 049 123 4567"),
     "phone_mobile": _("Facoltativo. Esempio: 347 123 4567"),
-    "document_type": _(
-        "I dati seguenti devono fare riferimento ad un documento valido e servono ad "
-        "identificare chi utilizza il portale."
-    ),
     "document_expiry": _("esempio: 07/03/2017"),
 }
 IDENTITY_FIELDS = list(IDENTITY_LABELS)
@@ -257,7 +333,7 @@ def _set_max_length(field, length):
     field.widget.attrs["maxlength"] = length
 
 
-class IdentityModelForm(IdentityFieldsMixin, forms.ModelForm):
+class IdentityModelForm(ItalianMessagesMixin, IdentityFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = IDENTITY_FIELDS
@@ -290,8 +366,9 @@ class IdentityModelForm(IdentityFieldsMixin, forms.ModelForm):
         self.fields["document_type"].choices = [("", _("- Selezionare un valore -"))] + list(
             User.DocumentType.choices
         )
-        for name in ("first_name", "last_name", "company_name", "codice_fiscale", "partita_iva"):
+        for name in KIND_REQUIRED_FIELDS:
             self.fields[name].required = False
+            self.fields[name].kind_required = True  # templates/forms/field.html: "* Nome"
         for name in DOCUMENT_FIELDS:
             self.fields[name].required = True
         self.fields["first_name"].max_length = 150
@@ -351,7 +428,7 @@ class RegistrationForm(IdentityModelForm):
     captcha = captcha_field(
         _(
             "Questa domanda serve a testare se sei un utente reale e prevenire l'invio di spam. "
-            "Inserisci i caratteri che vedi nell'immagine, oppure ascoltali con il link audio."
+            "Inserisci i caratteri che vedi nell'immagine."
         )
     )
 
@@ -373,7 +450,7 @@ class RegistrationForm(IdentityModelForm):
         pass
 
 
-class ResendConfirmationForm(forms.Form):
+class ResendConfirmationForm(ItalianMessagesMixin, forms.Form):
     email = forms.EmailField(
         label=_("Indirizzo e-mail"),
         max_length=254,
@@ -382,7 +459,7 @@ class ResendConfirmationForm(forms.Form):
     )
 
 
-class InitialPasswordForm(NewPasswordMixin, forms.Form):
+class InitialPasswordForm(ItalianMessagesMixin, NewPasswordMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.password_user = user
@@ -394,12 +471,18 @@ class InitialPasswordForm(NewPasswordMixin, forms.Form):
         return cleaned
 
 
-class PasswordResetRequestForm(forms.Form):
+def _reset_help():
+    return _("Ti invieremo un link per scegliere una nuova password, valido %(validity)s.") % {
+        "validity": policy.words.reset_validity
+    }
+
+
+class PasswordResetRequestForm(ItalianMessagesMixin, forms.Form):
     identifier = forms.CharField(
         label=_("Nome utente o indirizzo e-mail"),
         max_length=MAX_IDENTIFIER_LENGTH,
         error_messages={"max_length": IDENTIFIER_TOO_LONG},
-        help_text=_("Ti invieremo un link per scegliere una nuova password, valido un'ora."),
+        help_text=lazy(_reset_help, str)(),
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
 
@@ -425,7 +508,7 @@ class PasswordAgainMixin:
         return value
 
 
-class ChangePasswordForm(PasswordAgainMixin, NewPasswordMixin, forms.Form):
+class ChangePasswordForm(ItalianMessagesMixin, PasswordAgainMixin, NewPasswordMixin, forms.Form):
     current_password = _password_field(_("Password attuale"), new=False)
 
     def __init__(self, *args, user, request, **kwargs):
@@ -479,7 +562,7 @@ class ProfileForm(IdentityModelForm):
         pass
 
 
-class DeleteProfileForm(PasswordAgainMixin, forms.Form):
+class DeleteProfileForm(ItalianMessagesMixin, PasswordAgainMixin, forms.Form):
     password = _password_field(_("Password"), new=False)
     confirm = forms.BooleanField(
         label=_(

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -173,7 +174,9 @@ class EmailToken(models.Model):
 
 
 class AccountEvent(models.Model):
-    """What the customer sees under "Attività": logins, failures, changes."""
+    """What the customer sees under "Attività recenti": logins and failures, changes to the
+    profile, services linked and unlinked, data downloaded. `detail` names the object (a
+    service code, the profile fields changed, the export's format)."""
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registrazione")
@@ -192,6 +195,16 @@ class AccountEvent(models.Model):
         OTP_DISABLED = "otp_disabled", _("Verifica in due passaggi disattivata")
         BLOCKED = "blocked", _("Profilo bloccato dal Servizio Clienti")
         UNBLOCKED = "unblocked", _("Profilo sbloccato dal Servizio Clienti")
+        NEWS_GIVEN = "news_given", _("Consenso a notizie e avvisi via e-mail dato")
+        NEWS_WITHDRAWN = "news_withdrawn", _("Consenso a notizie e avvisi via e-mail ritirato")
+        CONTRACT_LINKED = "contract_linked", _("Servizio collegato")
+        CONTRACT_LINK_FAILED = "contract_link_failed", _("Aggancio servizi non riuscito")
+        CONTRACT_UNLINKED = "contract_unlinked", _("Servizio scollegato")
+        CONTRACT_UNLINKED_BY_STAFF = (
+            "contract_unlinked_staff",
+            _("Servizio scollegato dal Servizio Clienti"),
+        )
+        DATA_EXPORTED = "data_exported", _("Dati scaricati")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events"
@@ -201,6 +214,7 @@ class AccountEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     place = models.CharField(max_length=80, blank=True)
     device = models.CharField(max_length=120, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-at"]
@@ -208,6 +222,28 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def detail_display(self):
+        """`detail` in the customer's words: the labels of the fields changed, "servizio
+        <code>", the export's format."""
+        if not self.detail:
+            return ""
+        if self.kind == self.Kind.PROFILE_CHANGED:
+            names = []
+            for name in self.detail.split(","):
+                try:
+                    names.append(str(User._meta.get_field(name).verbose_name))
+                except FieldDoesNotExist:
+                    names.append(name)
+            return ", ".join(names)
+        if self.kind in (
+            self.Kind.CONTRACT_LINKED,
+            self.Kind.CONTRACT_UNLINKED,
+            self.Kind.CONTRACT_UNLINKED_BY_STAFF,
+        ):
+            return _("servizio %(code)s") % {"code": self.detail}
+        return self.detail
 
 
 class UserSession(models.Model):

@@ -1,16 +1,12 @@
-from django_tasks import task
+"""Each task of the accounts app lives next to the service it runs
+(services.registration.purge_unconfirmed_user, services.recovery.send_password_reset).
 
-from . import services
+These names stay importable here only for jobs queued before the tasks moved: a queued job
+stores its task's dotted path, and a purge runs UNCONFIRMED_LIFETIME (days) after it was
+queued. Nothing new should import from this module.
+"""
 
+from .services.recovery import send_password_reset
+from .services.registration import purge_unconfirmed_user
 
-@task()
-def purge_unconfirmed_user(user_id):
-    """Seven days after registering: delete the profile if it was never confirmed."""
-    return "deleted" if services.purge_unconfirmed(user_id=user_id) else "kept"
-
-
-@task()
-def send_password_reset(identifier):
-    """ "Richiedi nuova password": the lookup, the link and the mail, off the request, so an
-    existing profile and an unknown name take the page the same time."""
-    services.request_password_reset(identifier=identifier)
+__all__ = ["purge_unconfirmed_user", "send_password_reset"]

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.access import verified_by_authenticator
 
 from .models import AccountEvent
-from .services import record_event
+from .services.sessions import record_event
 
 RECOVERY_CODES = 10
 # django-otp refuses every code for 1, 2, 4... seconds after a wrong one: say so.

@@ -1,8 +1,11 @@
 import re
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -12,16 +15,23 @@ from django.views.decorators.http import require_GET
 from . import audit
 from .access import staff_required
 from .models import OutboxMessage
+from .registry import registry
 
 
 def home(request):
-    return render(request, "core/home.html")
+    """The anonymous home says what installed apps offer; the logged-in one shows each app's
+    card (core.registry)."""
+    if request.user.is_authenticated:
+        context = {"home_cards": registry.home_cards(request)}
+    else:
+        context = {"public_features": registry.public_features()}
+    return render(request, "core/home.html", context)
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """Load balancers' probe (CONTRACT.md section 3): 200 when the database answers."""
+    """Load balancers' probe (docs/operations.md): 200 when the database answers."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -40,6 +50,7 @@ def page(request, template):
             "session_cookie": settings.SESSION_COOKIE_NAME,
             "csrf_cookie": settings.CSRF_COOKIE_NAME,
             "language_cookie": settings.LANGUAGE_COOKIE_NAME,
+            "public_features": registry.public_features(),
         },
     )
 
@@ -53,22 +64,19 @@ def brand_css(request):
     return HttpResponse(f":root{{--sp-primary:{color};}}\n", content_type="text/css")
 
 
-# Messages whose body holds a live single-use link: whoever reads it could use the link.
-TOKEN_KINDS = frozenset({"welcome", "password_reset", "email_change_confirm", "staff_invitation"})
-
-
 def show_message_body(message):
-    """Mail holds personal data and, for TOKEN_KINDS, a key to someone's account. With a real
-    SMTP server the mailbox is the dead-letter view (state and error, never the text); a
-    token-carrying text is shown only on a developer's DEBUG instance."""
+    """Mail holds personal data and, for the kinds apps register as holding a live
+    single-use link (registry.register_mail_with_link), a key to someone's account. With a
+    real SMTP server the mailbox is the dead-letter view (state and error, never the text); a
+    link-carrying text is shown only on a developer's DEBUG instance."""
     if settings.EMAIL_URL:
         return False
-    return settings.DEBUG or message.kind not in TOKEN_KINDS
+    return settings.DEBUG or message.kind not in registry.mail_with_link_kinds()
 
 
 @staff_required("core.view_outboxmessage", open_in_debug=True)
 def mailbox(request):
-    messages = OutboxMessage.objects.only(
+    messages = _visible_messages(request).only(
         "id", "kind", "to", "subject", "state", "created_at", "sent_at", "attempts"
     )
     state = request.GET.get("stato")
@@ -82,9 +90,26 @@ def mailbox(request):
     )
 
 
+def _visible_messages(request):
+    """Mail to staff accounts is for those who manage staff: an operator never sees a staff
+    member's messages (a warning about their login, their authenticator reset)."""
+    messages = OutboxMessage.objects.all()
+    user = request.user
+    if user.is_authenticated and not user.has_perm("accounts.manage_staff"):
+        staff_addresses = (
+            get_user_model()
+            .objects.filter(Q(is_staff=True) | Q(is_superuser=True))
+            .exclude(email="")
+            .annotate(address=Lower("email"))
+            .values("address")
+        )
+        messages = messages.annotate(to_lower=Lower("to")).exclude(to_lower__in=staff_addresses)
+    return messages
+
+
 @staff_required("core.view_outboxmessage", open_in_debug=True)
 def mailbox_message(request, message_id):
-    message = get_object_or_404(OutboxMessage, pk=message_id)
+    message = get_object_or_404(_visible_messages(request), pk=message_id)
     if request.user.is_authenticated:
         audit.record(actor=request.user, action="mailbox.view", obj=message)
     return render(

@@ -3,9 +3,12 @@
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from core import audit, mail
+from accounts.models import AccountEvent
+from accounts.services.sessions import record_event
+from core import audit
 from core.identifiers import compact_codice_fiscale, compact_partita_iva
 
+from . import mail
 from .models import Contract, ContractLink
 
 # Bump the version whenever the text changes: each link stores the version it was made with.
@@ -43,7 +46,8 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
 
     Returns (outcome, link). A mismatch never says which value was wrong. Side effects: the
     link with the declaration's version, time and address; an audit event for every
-    attempt; a notice to the holder's e-mail when someone new links their contract.
+    attempt, and a line in the user's "Attività recenti" for a link made or refused; a
+    notice to the holder's e-mail when someone new links their contract.
     """
     from .selectors import find_contract
 
@@ -56,6 +60,7 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
     with transaction.atomic():
         if not matched:
             audit.record(actor=user, action="customers.link_failed", ip=ip)
+            record_event(user=user, kind=AccountEvent.Kind.CONTRACT_LINK_FAILED, ip=ip)
             return LinkOutcome.NO_MATCH, None
         existing = ContractLink.objects.filter(user=user, contract=contract).first()
         if existing is not None:
@@ -76,6 +81,12 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
         audit.record(
             actor=user, action="customers.link", obj=link, service_code=contract.service_code
         )
+        record_event(
+            user=user,
+            kind=AccountEvent.Kind.CONTRACT_LINKED,
+            ip=ip,
+            detail=contract.service_code,
+        )
         holder_email = contract.holder.email
         if holder_email and holder_email.lower() != (user.email or "").lower():
             mail.send_contract_linked(to=holder_email, contract=contract, user=user)
@@ -83,11 +94,16 @@ def link_contract(*, user, customer_code, service_code, codice_fiscale, partita_
 
 
 def unlink_contract(*, link, actor, reason=""):
-    """Remove a link: by its user ("I miei servizi") or by staff, with a reason. Audited.
+    """Remove a link: by its user ("I miei servizi") or by staff, with a reason. Audited,
+    and shown in the user's "Attività recenti".
 
     Raises PermissionDenied for staff without customers.delete_contractlink (the view checks
     it too; this keeps every other caller honest)."""
     if actor != link.user and not actor.has_perm("customers.delete_contractlink"):
+        raise PermissionDenied
+    # Operators never act on a staff account, its contract links included.
+    staff_link = link.user.is_staff or link.user.is_superuser
+    if actor != link.user and staff_link and not actor.has_perm("accounts.manage_staff"):
         raise PermissionDenied
     with transaction.atomic():
         audit.record(
@@ -97,5 +113,12 @@ def unlink_contract(*, link, actor, reason=""):
             service_code=link.contract.service_code,
             user=str(link.user.uid),
             reason=reason,
+        )
+        record_event(
+            user=link.user,
+            kind=AccountEvent.Kind.CONTRACT_UNLINKED
+            if actor == link.user
+            else AccountEvent.Kind.CONTRACT_UNLINKED_BY_STAFF,
+            detail=link.contract.service_code,
         )
         link.delete()

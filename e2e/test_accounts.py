@@ -73,8 +73,9 @@ def confirmed_user(transactional_db):
 
 # --- small helpers ---------------------------------------------------------------------------
 def field(page, label):
-    """The control labelled exactly `label` (a required field's label ends with " *")."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+    """The control labelled exactly `label` (a required field's label ends with " *"; one
+    required for one kind of profile starts with "* ", as the guide marks it)."""
+    return page.get_by_label(re.compile(rf"^(\* )?{re.escape(label)}( \*)?$"))
 
 
 def field_group(page, control):
@@ -452,6 +453,62 @@ def test_company_registers_with_partita_iva(
     assert "Acme Depurazioni S.r.l." in text_of(welcome)
     assert "/registrati/conferma/" in link_in(welcome)
     console_of(page).assert_clean()
+
+
+# --- 2b. The person/company switch and the error summary ----------------------------------
+def test_registration_shows_one_kinds_names_and_links_each_error(page, axe_check, viewport):
+    page.goto("/registrati/")
+    person, company = field(page, "Nome"), field(page, "Ragione sociale")
+    # "Persona fisica" is chosen at first: the company's name is hidden, the person's shown.
+    expect(page.get_by_role("radio", name="Persona fisica")).to_be_checked()
+    expect(person).to_be_visible()
+    expect(field(page, "Cognome")).to_be_visible()
+    expect(company).to_be_hidden()
+    page.get_by_role("radio", name="Persona giuridica").check()
+    expect(company).to_be_visible()
+    expect(person).to_be_hidden()
+    expect(field(page, "Cognome")).to_be_hidden()
+    # Both identifiers stay, under the guide's note, for either kind.
+    expect(page.locator("main")).to_contain_text(
+        "È necessario fornire almeno uno dei seguenti campi: Codice Fiscale / Partita IVA"
+    )
+    expect(field(page, "Codice fiscale")).to_be_visible()
+    expect(field(page, "Partita IVA")).to_be_visible()
+    axe_check(page)
+
+    # Sent nearly empty: the banner on top lists each field in error as a link to it.
+    field(page, "Indirizzo e-mail").fill("non-un-indirizzo")
+    page.get_by_role("button", name="Crea nuovo profilo").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(SOME_FIELDS_WRONG)
+    expect(page.get_by_role("radio", name="Persona giuridica")).to_be_checked()
+    expect(person).to_be_hidden()  # the choice holds after the round trip
+    email_link = summary.get_by_role(
+        "link", name="Indirizzo e-mail: Inserisci un indirizzo e-mail valido."
+    )
+    expect(email_link).to_be_visible()
+    expect(
+        summary.get_by_role(
+            "link", name=re.compile("^Ragione sociale: Le persone giuridiche devono")
+        )
+    ).to_be_visible()
+    axe_check(page)
+    email_link.click()
+    expect(field(page, "Indirizzo e-mail")).to_be_focused()
+
+    # "Nuova immagine" swaps the CAPTCHA in place, keeping what was typed.
+    image = page.locator("img.sp-captcha-image")
+    before = image.get_attribute("src")
+    field(page, "Nome utente").fill("acme_depurazioni")
+    page.get_by_role("button", name="Nuova immagine").click()
+    expect(image).not_to_have_attribute("src", before)
+    expect(captcha_answer(page)).to_be_focused()
+    expect(field(page, "Nome utente")).to_have_value("acme_depurazioni")
+    if viewport == "phone":
+        axe_check(page)
+    console_of(page).assert_clean(allow=[BAD_REQUEST_LINE])
 
 
 # --- 3. Two-step verification ---------------------------------------------------------------

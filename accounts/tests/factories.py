@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.staff import ensure_roles
-from core.personas import PERSONAS, is_staff_persona
+from demo.personas import PERSONAS, is_staff_persona
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -6,9 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import AccountEvent, EmailToken
-from accounts.tasks import purge_unconfirmed_user
+from accounts.services.registration import purge_unconfirmed, purge_unconfirmed_user
 
 from .factories import UserFactory
 from .helpers import (
@@ -233,7 +232,7 @@ def test_unconfirmed_profiles_are_purged_after_seven_days(db):
     confirmed = _joined(30, username="confermato", email_confirmed_at=timezone.now())
     staff = _joined(30, username="operatore", is_staff=True)
 
-    assert services.purge_unconfirmed() == 1
+    assert purge_unconfirmed() == 1
 
     assert not User.objects.filter(pk=old.pk).exists()
     remaining = set(User.objects.values_list("username", flat=True))

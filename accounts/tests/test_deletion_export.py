@@ -11,8 +11,9 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
 from accounts.models import AccountEvent, Consent, EmailToken, UserSession
+from accounts.services.profile import set_news_consent
+from accounts.services.recovery import request_password_reset
 from core.models import AuditEvent
 
 from .helpers import CF_ALICE, is_logged_in, logged_in_client, the_mail
@@ -44,7 +45,7 @@ def alice(alice):
         granted=True,
         notice_version=settings.PRIVACY_NOTICE_VERSION,
     )
-    services.set_news_consent(user=alice, granted=True)
+    set_news_consent(user=alice, granted=True)
     return alice
 
 
@@ -94,7 +95,7 @@ def test_deletion_removes_the_profile_and_keeps_what_the_law_asks(browser, alice
     phone = logged_in_client(alice, ALICE_PASSWORD)
     keys = list(UserSession.objects.filter(user=alice).values_list("session_key", flat=True))
     TOTPDevice.objects.create(user=alice, name="app", confirmed=True)
-    services.request_password_reset(identifier="alice")
+    request_password_reset(identifier="alice")
     pk, uid, email = alice.pk, alice.uid, alice.email
 
     response = browser.post(
@@ -153,10 +154,10 @@ def test_the_json_export_holds_the_profile_consents_and_activity(browser, alice,
     data = json.loads(response.content)
 
     profile = data["profilo"][0]
-    assert profile["username"] == "alice"
+    assert profile["nome_utente"] == "alice"
     assert profile["email"] == alice.email
     assert profile["codice_fiscale"] == CF_ALICE
-    assert profile["phone_mobile"] == "+393471234567"
+    assert profile["cellulare"] == "+393471234567"
     consents = {(c["consenso"], c["dato"]) for c in data["consensi"]}
     assert consents == {
         ("Presa visione dell'informativa sui servizi online", True),
@@ -166,6 +167,7 @@ def test_the_json_export_holds_the_profile_consents_and_activity(browser, alice,
         settings.PRIVACY_NOTICE_VERSION
     }
     assert "Accesso" in {e["evento"] for e in data["attivita"]}
+    assert "Dati scaricati" not in {e["evento"] for e in data["attivita"]}, "logged after"
     assert len(data["sessioni"]) == 1
     assert bob.email not in response.content.decode()
     assert "password" not in json.dumps(data["profilo"]).lower()
@@ -187,7 +189,21 @@ def test_the_csv_export_holds_the_same_data(browser, alice, bob):
 def test_each_customer_downloads_only_their_own_data(client, alice, bob):
     client.force_login(bob)
     data = client.get("/profilo/i-miei-dati.json").json()
-    assert data["profilo"][0]["username"] == "bob"
+    assert data["profilo"][0]["nome_utente"] == "bob"
     assert data["consensi"] == []
     content = client.get("/profilo/i-miei-dati.csv").content.decode()
     assert CF_ALICE not in content and alice.email not in content
+
+
+def test_staff_cannot_delete_their_own_profile(client, diana):
+    """Administrators deactivate staff accounts instead: deleting one, the last
+    administrator's included, would bypass the last-administrator rule and the audit log."""
+    from django.contrib.auth import get_user_model
+
+    from conftest import login_verified
+
+    login_verified(client, diana)
+    assert "/profilo/elimina/" not in client.get("/profilo/").content.decode()
+    response = client.post("/profilo/elimina/", {"password": "x", "confirm": "on"})
+    assert response.status_code == 404
+    assert get_user_model().objects.filter(username="diana").exists()

@@ -259,6 +259,20 @@ def test_the_soft_limit_follows_its_setting(alice, settings):
     assert captcha_asked(login(Client(REMOTE_ADDR=ELSEWHERE), "alice", ALICE_PASSWORD))
 
 
+@pytest.mark.parametrize(
+    "look_alike", ["\uff41\uff4c\uff49\uff43\uff45", "ALICE", "alice.rossi\uff20example.com"]
+)
+def test_a_look_alike_name_is_the_same_profile_for_the_soft_limit(alice, settings, look_alike):
+    """Full-width letters or @ are read as "alice" by the login form (NFKC): the CAPTCHA and
+    the owner's warning must follow the profile, not the typed characters."""
+    settings.LOGIN_ACCOUNT_SOFT_LIMIT = 3
+    for browser in addresses(3):
+        fail(browser, "alice", 1)
+    response = login(Client(REMOTE_ADDR=ELSEWHERE), look_alike, ALICE_PASSWORD)
+    assert captcha_asked(response)
+    assert mails("login_attempts", to=alice.email)
+
+
 def test_a_soft_limit_of_zero_turns_it_off(alice, settings):
     settings.LOGIN_ACCOUNT_SOFT_LIMIT = 0
     for browser in addresses(12):
@@ -360,3 +374,21 @@ def test_a_failed_attempt_keeps_where_the_customer_was_going(client, alice):
         "/accedi/", {"username": "alice", "password": "Alice-demo-2026!", "next": "/profilo/"}
     )
     assert response["Location"] == "/profilo/"
+
+
+def test_without_next_customers_land_home_with_next_where_they_were_going(alice):
+    assert login(Client(), "alice", "Alice-demo-2026!").url == "/"
+    data = {"username": "alice", "password": "Alice-demo-2026!", "next": "/profilo/"}
+    assert Client().post("/accedi/", data).url == "/profilo/"
+    data["next"] = "https://altrove.example/"
+    assert Client().post("/accedi/", data).url == "/", "never off the site"
+
+
+def test_staff_land_in_the_back_office(charlie):
+    """(test_two_factor covers the second step and the set-up: /backoffice/ too.)"""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=charlie).delete()
+    charlie.set_password("Charlie-prova-2026!")
+    charlie.save()
+    assert login(Client(), "charlie", "Charlie-prova-2026!").url == "/backoffice/"

@@ -91,7 +91,12 @@ def test_the_page_does_the_same_work_whether_or_not_the_profile_exists(client, a
     touched = {table for query in work[0] for table in query}
     assert not touched & {"accounts_user", "accounts_emailtoken", "core_outboxmessage"}
     assert mails() == [], "nothing is sent before the worker runs"
-    assert DBTaskResult.objects.filter(task_path="accounts.tasks.send_password_reset").count() == 4
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="accounts.services.recovery.send_password_reset"
+        ).count()
+        == 4
+    )
 
     run_tasks()
     assert len(mails("password_reset", to=alice.email)) == 2

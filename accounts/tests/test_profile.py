@@ -133,7 +133,7 @@ def test_an_edit_changes_what_was_changed_and_keeps_the_rest(browser, alice):
         ("codice_fiscale", {"codice_fiscale": ""}, "devono indicare il codice fiscale"),
         ("phone_mobile", {"phone_mobile": "049 123 4567"}, "cellulare valido"),
         ("document_expiry", {"document_expiry": "01/01/2021"}, "scaduto"),
-        ("email", {"email": "non-un-indirizzo"}, "indirizzo email valido"),
+        ("email", {"email": "non-un-indirizzo"}, "indirizzo e-mail valido"),
         ("partita_iva", {"kind": "company", "company_name": "Rossi S.r.l."}, "partita IVA"),
     ],
 )

@@ -185,7 +185,9 @@ def test_news_consent_when_ticked(client, db):
 def test_the_purge_of_an_unconfirmed_profile_is_scheduled_at_registration(client, db):
     client.post("/registrati/", person_data())
     user = User.objects.get(username="mario.rossi")
-    task = DBTaskResult.objects.get(task_path="accounts.tasks.purge_unconfirmed_user")
+    task = DBTaskResult.objects.get(
+        task_path="accounts.services.registration.purge_unconfirmed_user"
+    )
     assert task.args_kwargs["args"] == [user.pk]
     assert abs(task.run_after - (user.date_joined + timedelta(days=7))) < timedelta(seconds=1)
 
@@ -196,7 +198,7 @@ INVALID = [
     ("username", {"username": "mario rossi"}, "senza spazi"),
     ("username", {"username": "mario!"}, "senza spazi"),
     ("username", {"username": ""}, "Questo campo è obbligatorio"),
-    ("email", {"email": "mario.rossi-at-example.com"}, "indirizzo email valido"),
+    ("email", {"email": "mario.rossi-at-example.com"}, "indirizzo e-mail valido"),
     ("codice_fiscale", {"codice_fiscale": CF_MARIO[:-1] + "A"}, "non è valido"),
     ("codice_fiscale", {"codice_fiscale": "RSSMRA85T10"}, "16 caratteri"),
     ("codice_fiscale", {"codice_fiscale": ""}, "devono indicare il codice fiscale"),
@@ -208,7 +210,7 @@ INVALID = [
     ("phone_landline", {"phone_landline": "347 123 4567"}, "telefono fisso valido"),
     ("phone_mobile", {"phone_mobile": "049 123 4567"}, "cellulare valido"),
     ("document_type", {"document_type": ""}, "Questo campo è obbligatorio"),
-    ("document_type", {"document_type": "tessera_del_tifoso"}, "Scegli un'opzione valida"),
+    ("document_type", {"document_type": "tessera_del_tifoso"}, "Scegli uno dei valori proposti."),
     ("document_number", {"document_number": ""}, "Questo campo è obbligatorio"),
     ("document_expiry", {"document_expiry": "01/01/2020"}, "Il documento è scaduto"),
     ("document_expiry", {"document_expiry": "31/02/2030"}, "gg/mm/aaaa"),
@@ -358,3 +360,95 @@ def test_the_real_captcha_answer_is_accepted_once(client, db, monkeypatch):
         client.post("/registrati/", again), "captcha"
     )
     assert User.objects.count() == 1
+
+
+# --- the guide's marks and notes, the error summary, the CAPTCHA's new image ----------------
+
+
+def test_the_kind_dependent_fields_are_marked_as_the_guide_marks_them(client, db):
+    content = client.get("/registrati/").content.decode()
+    for field, label in (
+        ("first_name", "Nome"),
+        ("last_name", "Cognome"),
+        ("company_name", "Ragione sociale"),
+        ("codice_fiscale", "Codice fiscale"),
+        ("partita_iva", "Partita IVA"),
+    ):
+        assert re.search(
+            rf'<label for="id_{field}"><span class="sp-required" aria-hidden="true">\*</span> '
+            rf"{label}</label>",
+            content,
+        ), field
+    page = html.unescape(content)
+    note = "È necessario fornire almeno uno dei seguenti campi: Codice Fiscale / Partita IVA"
+    assert page.index(note) < page.index('for="id_codice_fiscale"')
+    assert page.index('for="id_partita_iva"') < page.index("Digita tutte le 11 cifre, compresi")
+    document_note = "I dati seguenti devono fare riferimento ad un documento valido"
+    assert page.index("Documento di identità") < page.index(document_note)
+    assert page.index(document_note) < page.index('for="id_document_type"')
+    assert 'data-kind="person"' in page and 'data-kind="company"' in page
+    assert "js/register.js" in page and "js/captcha.js" in page
+
+
+def test_the_error_summary_links_each_field_in_error(client, db):
+    response = client.post(
+        "/registrati/", person_data(email="non-valida", last_name="", privacy=None)
+    )
+    page = text_of(response)
+    summary = re.search(r'<div class="alert[^"]*sp-error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary, "the banner at the top"
+    assert 'role="alert"' in page and 'tabindex="-1"' in page
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(1))
+    assert ("id_email", "Indirizzo e-mail: Inserisci un indirizzo e-mail valido.") in links
+    assert ("id_last_name", "Cognome: Le persone fisiche devono indicare il cognome.") in links
+    assert any(target == "id_privacy" for target, _ in links)
+
+
+def test_the_person_fields_of_a_company_are_not_kept(client, db):
+    client.post("/registrati/", company_data(first_name="Mario", last_name="Rossi"))
+    company = User.objects.get(username="acme_srl")
+    assert (company.first_name, company.last_name) == ("", "")
+    assert company.company_name == "Acme Depurazioni S.r.l."
+
+
+def test_a_new_captcha_image_without_js_keeps_what_was_typed(client, db):
+    response = client.post("/registrati/", person_data(refresh_captcha="1", captcha_1="SBAGLIATO"))
+    assert response.status_code == 200
+    page = text_of(response)
+    assert 'value="mario.rossi"' in page
+    assert 'value="Comune di Asti"' in page
+    assert "SBAGLIATO" not in page
+    assert "sp-error-summary" not in page, "a new image is not an error"
+    assert not User.objects.exists()
+
+
+def test_the_captcha_refresh_answers_json_to_the_script(client, db):
+    response = client.get("/captcha/refresh/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    data = response.json()
+    assert data["key"] and data["image_url"].startswith("/captcha/image/")
+
+
+def test_the_audio_is_mentioned_only_where_there_is_audio(client, db, monkeypatch):
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_FLITE_PATH", None)
+    page = text_of(client.get("/registrati/"))
+    assert "audio" not in page.lower()
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_FLITE_PATH", "/usr/bin/flite")
+    page = text_of(client.get("/registrati/"))
+    assert "ascoltali con il link audio" in page
+    assert "/captcha/audio/" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"email": "mario@"}, "email", "Inserisci un indirizzo e-mail valido."),
+        ({"document_issuer": ""}, "document_issuer", "Questo campo è obbligatorio."),
+        ({"document_issuer": "x" * 121}, "document_issuer", "al massimo 120 caratteri"),
+        ({"document_type": "tessera"}, "document_type", "Scegli uno dei valori proposti."),
+    ],
+)
+def test_djangos_own_messages_say_it_our_way(client, db, overrides, field, message):
+    error = error_next_to(client.post("/registrati/", person_data(**overrides)), field)
+    assert message in error
+    assert error.strip().endswith(".")
+    assert "email" not in error.replace("e-mail", "")

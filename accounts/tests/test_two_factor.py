@@ -315,7 +315,7 @@ def test_staff_with_a_device_verify_at_login(client, charlie):
 
 def staff_without_an_authenticator(client, charlie):
     TOTPDevice.objects.filter(user=charlie).delete()
-    assert login(client, "charlie", CHARLIE_PASSWORD).url == "/"
+    assert login(client, "charlie", CHARLIE_PASSWORD).url == "/backoffice/"
 
 
 STAFF_PAGES = ["/backoffice/", "/posta/", "/gestione/"]
@@ -365,7 +365,7 @@ def test_staff_log_in_with_a_recovery_code_while_the_authenticator_exists(client
     TOTPDevice.objects.filter(user=charlie).delete()
     device, codes = enable(logged_in_client(charlie, CHARLIE_PASSWORD), charlie)
     login(client, "charlie", CHARLIE_PASSWORD)
-    assert client.post("/accedi/verifica/", {"token": codes[0]}).url == "/"
+    assert client.post("/accedi/verifica/", {"token": codes[0]}).url == "/backoffice/"
     assert client.get("/posta/").status_code == 200
 
     device.delete()  # the authenticator goes (the admin, say): its codes stop counting

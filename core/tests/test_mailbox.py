@@ -1,6 +1,6 @@
 import pytest
 from django.core import checks
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from conftest import login_verified
 from core import mail, outbox
@@ -21,7 +21,11 @@ def message(db):
 
 @pytest.fixture
 def reset_message(alice):
-    return mail.send_password_reset(user=alice, link="http://testserver/password/nuova/SEGRETO/")
+    from accounts import mail as accounts_mail
+
+    return accounts_mail.send_password_reset(
+        user=alice, link="http://testserver/password/nuova/SEGRETO/"
+    )
 
 
 def test_mailbox_is_hidden_from_anonymous_visitors_and_customers(client, alice, message):
@@ -129,3 +133,22 @@ def test_check_deploy_command_fails(settings):
     settings.EMAIL_URL = ""
     with pytest.raises(SystemCheckError, match="sportello.E001"):
         call_command("check", deploy=True, tags=["security"])
+
+
+def test_an_operator_does_not_read_staff_members_mail(client, charlie, diana, alice):
+    """A warning about a staff member's login or their authenticator reset is for those who
+    manage staff: an operator sees customers' mail only."""
+    from accounts import mail as accounts_mail
+
+    to_staff = accounts_mail.send_two_factor_reset(user=diana)
+    to_customer = mail.send_test_message(to=alice.email)
+    outbox.deliver_due()
+    login_verified(client, charlie)
+    listing = client.get("/posta/").content.decode()
+    assert diana.email not in listing and alice.email in listing
+    assert client.get(f"/posta/{to_staff.pk}/").status_code == 404
+    assert client.get(f"/posta/{to_customer.pk}/").status_code == 200
+
+    administrator = Client()
+    login_verified(administrator, diana)
+    assert administrator.get(f"/posta/{to_staff.pk}/").status_code == 200
