@@ -49,10 +49,25 @@ class FeedUploadForm(forms.Form):
         return archive
 
 
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    """Role ids are small integers: anything else is refused before it reaches the database
+    (a 24-digit id overflowed SQLite's INTEGER and answered 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not (isinstance(pk, str | int) and str(pk).isdigit() and len(str(pk)) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super()._check_values(value)
+
+
 class RolesForm(forms.Form):
     """The roles of a staff member: the groups listed in accounts.staff.ROLES."""
 
-    roles = forms.ModelMultipleChoiceField(
+    roles = RoleChoiceField(
         label=_("Ruoli"),
         queryset=Group.objects.none(),
         widget=forms.CheckboxSelectMultiple,

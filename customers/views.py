@@ -1,7 +1,14 @@
+import functools
+from html import escape as html_escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,12 +17,16 @@ from core.http import client_ip, client_key
 
 from . import selectors, services
 from .forms import LinkForm, ServicesFilterForm
+from .models import Contract, Holder
 from .services import LinkOutcome
 
-# Failed linking attempts per web user and per client address (IPv6: per /64) in an hour
-# (core.policy): the codes on a bill are guessable.
-LINK_FAILURES = policy.LINK_FAILURES
-LINK_PERIOD = int(policy.LINK_PERIOD.total_seconds())
+# Failed linking attempts per web user and per client address (IPv6: per /64) in
+# policy.LINK_PERIOD (core.policy, read at each request, like the page that states it): the
+# codes on a bill are guessable.
+
+
+def _link_period():
+    return int(policy.LINK_PERIOD.total_seconds())
 
 
 def _link_counters(request):
@@ -28,11 +39,12 @@ def _link_refused(request):
     be taken (fail closed). An attempt refused on the address does not use up the user's.
     """
     (user_group, user_key), (ip_group, ip_key) = _link_counters(request)
-    common = {"limit": LINK_FAILURES, "period": LINK_PERIOD, "fail_closed": True}
+    period = _link_period()
+    common = {"limit": policy.LINK_FAILURES, "period": period, "fail_closed": True}
     if limits.consume(group=user_group, key=user_key, **common):
         return True
     if limits.consume(group=ip_group, key=ip_key, **common):
-        limits.refund(group=user_group, key=user_key, period=LINK_PERIOD)
+        limits.refund(group=user_group, key=user_key, period=period)
         return True
     return False
 
@@ -41,40 +53,88 @@ def _not_a_failure(request):
     """The codes matched: the attempt counted up front is given back, so the limit is on
     failed attempts ("5 failed attempts an hour")."""
     for group, key in _link_counters(request):
-        limits.refund(group=group, key=key, period=LINK_PERIOD)
+        limits.refund(group=group, key=key, period=_link_period())
 
 
-def _group_rows(links):
-    """Rows of "I miei servizi" grouped by holder, with every label resolved once per page
-    rather than once per cell (the template engine's per-cell work dominates this page)."""
-    from django.urls import reverse
+# One row of "I miei servizi", built in Python: the template engine's per-cell work was most
+# of this page's time (docs/performance.md). Every value is escaped; the markup matches the
+# table's header in customers/services.html.
+_ROW = (
+    '<tr><th scope="row">{service} <span class="sp-code">{code}</span></th>'
+    "<td>{utenza} {use}</td>"
+    '<td data-label="{location_label}">{location}</td>'
+    '<td data-label="{status_label}"><span class="sp-status sp-status-{status}">'
+    "{status_text}</span></td>"
+    '<td><a class="btn btn-sm btn-outline-primary" href="{url}">{open_label}'
+    '<span class="visually-hidden"> {service} {code}</span></a></td></tr>'
+)
 
-    from .models import Contract
 
+@functools.cache
+def _row_words(language):
+    """The labels of a row, escaped, once per language and process."""
     labels = {
-        field: {key: str(label) for key, label in choices}
+        field: {key: escape(label) for key, label in choices}
         for field, choices in (
             ("service", Contract.Service.choices),
             ("use", Contract.Use.choices),
             ("status", Contract.Status.choices),
         )
     }
+    words = {
+        "utenza": escape(_("UTENZA")),
+        "open_label": escape(_("Apri")),
+        "location_label": escape(_("Ubicazione servizio")),
+        "status_label": escape(_("Stato")),
+    }
+    return labels, words
+
+
+def _group_rows(rows):
+    """Rows of "I miei servizi" (selectors.service_rows_for_user) grouped by holder: each
+    group's rows as one escaped HTML string (the page's hot path: 25 rows, 5 cells)."""
+    labels, words = _row_words(get_language())
+    service_labels, use_labels, status_labels = labels["service"], labels["use"], labels["status"]
+    # One reverse() per page, not per row: the route is "<prefix><uid>/".
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    head, tail = reverse("customers:contract", args=[placeholder]).split(placeholder)
+    n_fields = len(selectors.SERVICE_ROW_FIELDS)
     groups = {}
-    for link in links:
-        contract = link.contract
-        group = groups.setdefault(contract.holder_id, {"holder": contract.holder, "rows": []})
+    for row in rows:
+        uid, code, service, use, address, municipality, status, holder_id = row[:n_fields]
+        group = groups.get(holder_id)
+        if group is None:
+            holder = Holder(
+                id=holder_id, **dict(zip(selectors.HOLDER_FIELDS, row[n_fields:], strict=True))
+            )
+            group = groups[holder_id] = {"holder": holder, "rows": []}
+        location = " - ".join(p for p in (address, municipality) if p).upper() or "-"
         group["rows"].append(
-            {
-                "code": contract.service_code,
-                "service": labels["service"][contract.service],
-                "use": labels["use"][contract.use],
-                "location": contract.location or "-",
-                "status": contract.status,
-                "status_label": labels["status"][contract.status],
-                "url": reverse("customers:contract", args=[link.uid]),
-            }
+            _ROW.format(
+                service=service_labels[service],
+                code=html_escape(code),
+                use=use_labels[use],
+                location=html_escape(location),
+                status=html_escape(status),
+                status_text=status_labels[status],
+                url=f"{head}{uid}{tail}",
+                **words,
+            )
         )
-    return list(groups.values())
+    return [
+        {"holder": group["holder"], "rows_html": mark_safe("".join(group["rows"]))}  # noqa: S308
+        for group in groups.values()
+    ]
+
+
+@functools.lru_cache(maxsize=512)
+def _filter_fields(language, q, service, status):
+    """The filter form's three fields rendered, for valid values: a pure function of the
+    values and the language, kept per process (rendering them through the form templates
+    cost as much as the rest of the page)."""
+    form = ServicesFilterForm({"q": q, "service": service, "status": status})
+    form.is_valid()
+    return tuple(str(form[name].as_field_group()) for name in ("q", "service", "status"))
 
 
 @login_required
@@ -82,19 +142,24 @@ def services_list(request):
     """ "I miei servizi": the linked contracts, grouped by holder, searchable and paged."""
     form = ServicesFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    links = selectors.links_for_user(
+    rows = selectors.service_rows_for_user(
         request.user,
         q=filters.get("q", ""),
         service=filters.get("service", ""),
         status=filters.get("status", ""),
     )
-    page_obj = Paginator(links, 25).get_page(request.GET.get("pagina"))
+    page_obj = Paginator(rows, 25).get_page(request.GET.get("pagina"))
     groups = _group_rows(page_obj.object_list)
+    fields = None
+    if not form.errors:
+        q, service, status = (filters.get(k, "") for k in ("q", "service", "status"))
+        fields = [mark_safe(f) for f in _filter_fields(get_language(), q, service, status)]  # noqa: S308
     return render(
         request,
         "customers/services.html",
         {
             "form": form,
+            "filter_fields": fields,
             "page_obj": page_obj,
             "groups": groups,
             "filtered": any(filters.values()),

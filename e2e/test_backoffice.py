@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from stdnum.it import codicefiscale
 
-from core.personas import PERSONAS
+from demo.personas import PERSONAS
 
 from .browser import console_of, totp_code
 
@@ -201,3 +201,77 @@ def test_administrator_creates_a_staff_member_and_gives_a_role(
     assert actions.count("accounts.staff_create") == 1
     assert actions.count("accounts.staff_roles") == 1
     console_of(page).assert_clean()
+
+
+def test_staff_land_in_a_back_office_of_its_own(page, axe_check, login, charlie_device, customer):
+    """After login an operator lands in the back-office: its own header (name, "Esci"), its
+    menu with what the role may use, its footer; the customer's menu and footer are absent.
+    Its tables stay readable on a phone: stacked rows, nothing cut at the right edge."""
+    from accounts.models import AccountEvent
+    from customers.tests.factories import ContractFactory, HolderFactory, LinkFactory
+
+    contract = ContractFactory(
+        holder=HolderFactory(first_name="Lucia", last_name="Bianchi", codice_fiscale=CF_LUCIA),
+        supply_address="Via dei Carraresi 118, scala B, interno 14",
+        municipality="San Giorgio in Bosco",
+    )
+    LinkFactory(user=customer, contract=contract)
+    AccountEvent.objects.create(
+        user=customer,
+        kind=AccountEvent.Kind.LOGIN,
+        ip="2001:db8:85a3:8d3:1319:8a2e:370:7348",
+        device="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0",
+    )
+    login(
+        page,
+        "charlie",
+        CHARLIE_PASSWORD,
+        otp=lambda: totp_code(charlie_device),
+        check=axe_check,
+    )
+    expect(h1(page)).to_have_text("Back-office")
+    assert page.url.endswith("/backoffice/")
+    header = page.locator("header")
+    expect(header.get_by_role("button", name="Esci")).to_be_visible()
+    expect(header).to_contain_text(charlie_device.user.display_name)
+    menu = page.get_by_role("navigation", name="Menu del back-office")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("link", name="Inizio")).to_have_attribute("aria-current", "page")
+    expect(menu.get_by_role("link", name="Profili web")).to_be_visible()
+    expect(menu.get_by_role("link", name="Intestatari e utenze")).to_be_visible()
+    # What an operator's role may not use is not offered.
+    expect(menu.get_by_role("link", name="Personale e ruoli")).to_have_count(0)
+    expect(menu.get_by_role("link", name="Registro di audit")).to_have_count(0)
+    # The customer's menu and footer are not there.
+    expect(page.get_by_role("navigation", name="Area personale")).to_have_count(0)
+    expect(page.get_by_role("link", name="I miei servizi")).to_have_count(0)
+    expect(page.get_by_role("link", name="Il mio profilo")).to_have_count(0)
+    footer = page.get_by_role("contentinfo")
+    expect(footer).to_contain_text("Back-office, riservato al personale")
+    expect(footer).not_to_contain_text("Numero verde")
+    # The skip link still leads to the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Vai al contenuto principale")).to_be_focused()
+    axe_check(page)
+
+    menu.get_by_role("link", name="Profili web").click()
+    expect(h1(page)).to_have_text("Profili web")
+    expect(menu.get_by_role("link", name="Profili web")).to_have_attribute("aria-current", "page")
+    page.get_by_label(re.compile(r"^Cerca un profilo web")).fill("bianchi")
+    page.get_by_role("button", name="Cerca", exact=True).click()
+    expect(page.get_by_role("table", name=re.compile("profilo trovato"))).to_be_visible()
+    axe_check(page)
+    fits(page)
+    page.get_by_role("link", name="lucia.bianchi").click()
+    expect(h1(page)).to_contain_text("Lucia Bianchi")
+    linked = page.get_by_role("table", name="Servizi collegati al profilo, dal più recente")
+    expect(linked).to_contain_text("VIA DEI CARRARESI 118, SCALA B, INTERNO 14")
+    linked.get_by_role("link", name=re.compile(contract.service_code)).wait_for()
+    axe_check(page)
+    fits(page)
+
+
+def fits(page):
+    """Nothing wider than the viewport (375 px on the phone): tables stack their rows."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"

@@ -17,7 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.personas import PERSONAS
+from core.identifiers import mask_codice_fiscale
+from demo.personas import PERSONAS
 
 from .browser import HTTP_ERROR_LINE, console_of, totp_code
 
@@ -218,6 +219,15 @@ def test_customer_links_opens_and_unlinks_contracts(page, axe_check, login, cust
     bill = help_box.get_by_role("img", name=re.compile("Esempio di intestazione della bolletta"))
     expect(bill).to_be_visible()
     assert bill.evaluate("img => img.complete && img.naturalWidth > 0"), "the bill did not load"
+    # On a phone the help and the sample come before the button, and the sample is its own
+    # narrow drawing, shown at least as wide as its text was drawn (legible).
+    button = page.get_by_role("button", name="Valida e inserisci")
+    help_bottom = help_box.bounding_box()["y"] + help_box.bounding_box()["height"]
+    if page.viewport_size["width"] < 576:
+        assert help_bottom <= button.bounding_box()["y"], "the help must precede the button"
+    # The narrow drawing (large text) on a phone and in the desktop's side column.
+    assert "bolletta-esempio-mobile.svg" in bill.evaluate("img => img.currentSrc")
+    assert bill.bounding_box()["width"] >= 300
     axe_check(page)
 
     # A wrong Codice servizio: one generic message, the values kept, the declaration again.
@@ -256,7 +266,9 @@ def test_customer_links_opens_and_unlinks_contracts(page, axe_check, login, cust
     person_block = holder_block(page, "Lucia Bianchi")
     expect(person_block).to_be_visible()
     expect(person_block).to_contain_text("Nome e cognome")
-    expect(person_block).to_contain_text(person.codice_fiscale)
+    # The codice fiscale masked, as everywhere a customer sees it (core.identifiers).
+    expect(person_block).to_contain_text(mask_codice_fiscale(person.codice_fiscale))
+    expect(person_block).not_to_contain_text(person.codice_fiscale)
     expect(person_block).to_contain_text("Cod. Cliente")
     expect(person_block).to_contain_text(person.customer_code)
     expect(person_block).to_contain_text("Via Roma 1, 35010 Villa del Conte (PD)")
@@ -304,7 +316,8 @@ def test_customer_links_opens_and_unlinks_contracts(page, axe_check, login, cust
     expect(h1(page)).to_contain_text(business.service_code)
     expect(h1(page)).to_contain_text("ACQUA")
     info = page.get_by_role("region", name="Informazioni servizio")
-    expect(info).to_contain_text("Tariffa")
+    # The tariff labelled as the guide's screen labels it.
+    expect(info.get_by_text("CONCESSIONI", exact=True)).to_be_visible()
     expect(info).to_contain_text("Uso Commerciale e Artigianale")
     expect(info).to_contain_text("01/01/2015")
     expect(info).to_contain_text("Domiciliazione bancaria")
@@ -636,16 +649,22 @@ def test_operator_unlinks_a_web_user_and_the_administrator_uploads_a_feed(
     upload(page, "flusso.zip", "application/zip", feed_zip())
     expect(h1(page)).to_contain_text("Importazione del")
     expect(status(page).first).to_contain_text("Flusso caricato: l'importazione è in coda.")
-    expect(main.get_by_role("status").filter(has_text="Stato:")).to_contain_text("in coda")
+    job_state = main.get_by_role("heading", name=re.compile(r"^Stato:"))
+    expect(job_state).to_contain_text("in coda")
+    expect(main).to_contain_text("La pagina si aggiorna da sola")
+    expect(main.get_by_role("link", name="Aggiorna lo stato")).to_have_count(0)  # JS: no link
     axe_check(page)
     job_uid = re.search(r"/flussi/([0-9a-f-]{36})/$", page.url).group(1)
     assert ImportJob.objects.get(uid=job_uid).state == ImportJob.State.PENDING
 
-    # What the worker does, then the report.
+    # What the worker does; the page notices by itself (static/js/feed-job.js), then the report.
     job = execute_job(job_uid=job_uid)
     assert job is not None and job.state == ImportJob.State.DONE, job and job.message
-    page.reload()
-    expect(main.get_by_role("status").filter(has_text="Stato:")).to_contain_text("completato")
+    expect(job_state).to_contain_text("completato", timeout=10_000)
+    expect(main).not_to_contain_text("La pagina si aggiorna da sola")
+    if getattr(job, "rows_total", None) is not None:
+        expect(main).to_contain_text(f"Righe lette {job.rows_done} di {job.rows_total}")
+        expect(main.locator("progress")).to_have_attribute("value", str(job.rows_done))
     summary = page.get_by_role("table", name="Riepilogo per file")
     expect(summary.get_by_role("row").filter(has_text="customers.csv").locator("td")).to_have_text(
         ["2", "0", "0", "1"]
@@ -665,7 +684,7 @@ def test_operator_unlinks_a_web_user_and_the_administrator_uploads_a_feed(
     main.get_by_role("link", name="Flussi del sistema di fatturazione").click()
     jobs = page.get_by_role("table", name="Importazioni, dalla più recente")
     expect(jobs.locator("tbody tr")).to_have_count(1)
-    expect(jobs.locator("tbody tr")).to_contain_text("completato")
+    expect(jobs.locator("tbody tr")).to_contain_text("Completato")
     expect(jobs.locator("tbody tr")).to_contain_text("diana")
     axe_check(page)
     archive = page.get_by_label(re.compile(r"^Archivio zip del flusso"))

@@ -47,6 +47,11 @@ ENDPOINTS = {
         lambda o: reverse("backoffice:unblock", args=[o["customer"].uid]),
         {CS, ADMIN},
     ),
+    "user_reset_two_factor": (
+        "post",
+        lambda o: reverse("backoffice:user_reset_two_factor", args=[o["customer"].uid]),
+        {CS, ADMIN},
+    ),
     "holders": ("get", lambda o: reverse("backoffice:holders") + "?q=rossi", {CS, ADMIN}),
     "contract": ("get", lambda o: _contract_url("backoffice:contract", o), {CS, ADMIN}),
     "contract_unlink": (

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent
@@ -61,3 +62,24 @@ def test_a_service_code_with_a_slash_does_not_break_the_pages(staff_client):
     assert url in html
     assert staff_client.get(url).status_code == 200
     assert contract.service_code in staff_client.get(url).content.decode()
+
+
+def test_an_operator_neither_sees_nor_removes_a_staff_members_link(client, charlie, diana):
+    """A staff member may link a contract like anyone; for an operator that link does not
+    exist (operators never see or act on a staff account). Administrators see it."""
+    from conftest import login_verified
+    from customers.models import ContractLink
+    from customers.tests.factories import LinkFactory
+
+    link = LinkFactory(user=diana, ip="203.0.113.5")
+    code = link.contract.service_code
+    login_verified(client, charlie)
+    page = client.get(reverse("backoffice:contract", args=[code])).content.decode()
+    assert "diana" not in page and "203.0.113.5" not in page
+    url = reverse("backoffice:contract_unlink", args=[code, link.uid])
+    assert client.post(url, {"reason": "prova"}).status_code == 404
+    assert ContractLink.objects.filter(pk=link.pk).exists()
+
+    admin = Client()
+    login_verified(admin, diana)
+    assert "diana" in admin.get(reverse("backoffice:contract", args=[code])).content.decode()

@@ -292,3 +292,12 @@ def test_a_look_alike_username_is_the_same_username(admin_client, charlie):
     assert response.status_code == 400
     assert "già in uso" in response.content.decode()
     assert not User.objects.filter(email="finta@example.com").exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "abc", "1\x00"])
+def test_a_forged_role_id_is_a_form_error_not_a_500(admin_client, new_member_data, value):
+    response = admin_client.post(
+        reverse("backoffice:staff_create"), {**new_member_data, "roles": [value]}
+    )
+    assert response.status_code == 400
+    assert not User.objects.filter(username="giulia.neri").exists()

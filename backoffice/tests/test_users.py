@@ -137,3 +137,75 @@ def test_the_service_refuses_too(charlie, deactivated_admin, customer):
         staff.block_user(user=customer, actor=pratiche, reason="x")
     customer.refresh_from_db()
     assert customer.is_active
+
+
+# --- the contracts a web user linked -----------------------------------------------------------
+
+
+def test_detail_lists_the_linked_contracts_with_a_link_to_each(staff_client, customer):
+    from customers.tests.factories import ContractFactory, LinkFactory
+
+    link = LinkFactory(user=customer, contract=ContractFactory(supply_address="Via Po 3"))
+    html = staff_client.get(reverse("backoffice:user", args=[customer.uid])).content.decode()
+    contract = link.contract
+    assert "Servizi collegati" in html
+    for text in (contract.service_code, "ACQUA", "VIA PO 3 - VILLA DEL CONTE", "Attivo"):
+        assert text in html
+    assert link.created_at.strftime("%d/%m/%Y") in html
+    assert reverse("backoffice:contract", args=[contract.service_code]) in html
+
+
+def test_detail_query_count_does_not_grow_with_contracts_sessions_and_events(
+    staff_client, customer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.tests.factories import ContractFactory, HolderFactory, LinkFactory
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert (
+                staff_client.get(reverse("backoffice:user", args=[customer.uid])).status_code == 200
+            )
+        return len(captured)
+
+    LinkFactory(user=customer)
+    AccountEvent.objects.create(user=customer, kind=AccountEvent.Kind.LOGIN)
+    count()
+    one = count()
+    for _ in range(10):
+        LinkFactory(user=customer, contract=ContractFactory(holder=HolderFactory()))
+        AccountEvent.objects.create(user=customer, kind=AccountEvent.Kind.LOGIN)
+    assert count() == one
+
+
+def test_customer_service_turns_off_a_lost_authenticator(client, charlie, alice):
+    """The customer lost the phone with the app and the codes: after checking who they are,
+    the operator turns two-step verification off, with a reason. Audited, sessions ended,
+    the customer told; they log in with the password alone."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.tests.helpers import the_mail
+    from conftest import login_verified
+    from core.models import AuditEvent
+
+    TOTPDevice.objects.create(user=alice, name="app", confirmed=True)
+    StaticDevice.objects.create(user=alice, name="recovery", confirmed=True)
+    login_verified(client, charlie)
+    page = client.get(reverse("backoffice:user", args=[alice.uid])).content.decode()
+    assert "Disattiva la verifica in due passaggi" in page
+    url = reverse("backoffice:user_reset_two_factor", args=[alice.uid])
+    response = client.post(url, {"otp-reason": ""})
+    assert response.status_code == 400
+    assert TOTPDevice.objects.filter(user=alice).exists()
+    response = client.post(url, {"otp-reason": "Verificata con documento e codice cliente"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not StaticDevice.objects.filter(user=alice).exists()
+    event = AuditEvent.objects.get(action="accounts.reset_two_factor")
+    assert event.actor == charlie
+    notice = the_mail("two_factor_reset", to=alice.email)
+    assert "disattivata" in notice.subject
+    assert "Servizio Clienti" in notice.body_text

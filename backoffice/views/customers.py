@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts import staff as account_staff
+from accounts.two_factor import has_two_factor
 from core import audit
 from core.access import staff_required
 from customers import selectors as customer_selectors
@@ -48,17 +49,22 @@ def users(request):
     return render(request, "backoffice/users.html", {"form": form, "page_obj": page_obj})
 
 
-def _detail(request, customer, reason_form, status=200):
+def _detail(request, customer, reason_form, status=200, otp_form=None):
     audit.record(actor=request.user, action="backoffice.view_user", obj=customer)
     return render(
         request,
         "backoffice/user_detail.html",
         {
             "customer": customer,
-            "consents": account_selectors.consents_of(customer),
-            "events": account_selectors.recent_events(customer, limit=30),
-            "sessions": account_selectors.sessions_of(customer),
+            "consents": list(account_selectors.consents_of(customer)),
+            "events": list(account_selectors.recent_events(customer, limit=30)),
+            # Lists, not querysets: the template reads them twice (emptiness, rows).
+            "sessions": list(account_selectors.sessions_of(customer)),
+            "links": list(customer_selectors.links_of_user(customer)),
             "reason_form": reason_form,
+            "has_authenticator": has_two_factor(customer),
+            # Its own prefix: the page has two reason fields, ids must stay unique.
+            "otp_form": otp_form or ReasonForm(prefix="otp"),
         },
         status=status,
     )
@@ -72,6 +78,30 @@ def user_detail(request, uid):
             return redirect("backoffice:staff_member", uid=uid)
         raise Http404
     return _detail(request, user, ReasonForm())
+
+
+@staff_required(("accounts.view_user", "accounts.manage_customers"))
+@require_POST
+def reset_two_factor(request, uid):
+    """A customer lost the phone with the authenticator and the recovery codes: once the
+    operator has checked who they are (the reason says how), the authenticator goes."""
+    customer = _customer_or_404(uid)
+    form = ReasonForm(request.POST, prefix="otp")
+    if not form.is_valid():
+        return _detail(request, customer, ReasonForm(), status=400, otp_form=form)
+    if account_staff.reset_two_factor(
+        actor=request.user, user=customer, reason=form.cleaned_data["reason"]
+    ):
+        messages.success(
+            request,
+            _(
+                "Verifica in due passaggi disattivata: il cliente accede con la sola password "
+                "e può attivarla di nuovo. Le sue sessioni sono state chiuse."
+            ),
+        )
+    else:
+        messages.info(request, _("Il profilo non ha un'app di autenticazione."))
+    return redirect("backoffice:user", uid=uid)
 
 
 @staff_required("accounts.manage_customers")
@@ -126,6 +156,15 @@ def holders(request):
     return render(request, "backoffice/holders.html", {"form": form, "page_obj": page_obj})
 
 
+def _visible_links(request, contract):
+    """The contract's links; a staff member's only for those who manage staff (operators
+    never see or act on a staff account)."""
+    links = customer_selectors.links_of_contract(contract)
+    if not request.user.has_perm("accounts.manage_staff"):
+        links = links.filter(user__is_staff=False, user__is_superuser=False)
+    return links
+
+
 def _contract_page(request, contract, form, status=200, failed_link=None):
     audit.record(actor=request.user, action="backoffice.view_contract", obj=contract)
     return render(
@@ -133,7 +172,7 @@ def _contract_page(request, contract, form, status=200, failed_link=None):
         "backoffice/contract.html",
         {
             "contract": contract,
-            "links": customer_selectors.links_of_contract(contract),
+            "links": _visible_links(request, contract),
             "form": form,
             "failed_link": failed_link,
         },
@@ -151,7 +190,9 @@ def contract(request, service_code):
 @require_POST
 def contract_unlink(request, service_code, link_uid):
     contract = customer_selectors.get_contract(service_code)
-    link = get_object_or_404(contract.links.select_related("user", "contract"), uid=link_uid)
+    link = get_object_or_404(
+        _visible_links(request, contract).select_related("contract"), uid=link_uid
+    )
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _contract_page(request, contract, form, status=400, failed_link=link.uid)

@@ -1,7 +1,7 @@
 from axes.models import AccessAttempt
 from django.core.cache import cache
 
-from core.personas import PERSONAS
+from demo.personas import PERSONAS
 
 ALICE = PERSONAS["alice"]
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from conftest import free_port
-from core.personas import PERSONAS
+from demo.personas import PERSONAS
 
 from .servers import AppServer, RedisServer, login, manage, server_env
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conftest import free_port
-from core.personas import PERSONAS
+from demo.personas import PERSONAS
 
 from .servers import AppServer, csrf_token, login, manage, server_env
 

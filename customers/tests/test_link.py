@@ -3,6 +3,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from conftest import free_port
+from core.identifiers import mask_codice_fiscale
 from core.models import AuditEvent, OutboxMessage
 from core.tests.servers import unreachable_redis_caches
 from customers.models import Contract, ContractLink
@@ -163,7 +164,7 @@ def test_services_list_shows_the_guides_columns_and_terminated_contracts(client,
     html = client.get(reverse("customers:services")).content.decode()
     for text in (
         "Alice Rossi",
-        holder.codice_fiscale,
+        mask_codice_fiscale(holder.codice_fiscale),
         holder.customer_code,
         "ACQUA",
         "RIFIUTI",
@@ -174,6 +175,7 @@ def test_services_list_shows_the_guides_columns_and_terminated_contracts(client,
         "Apri",
     ):
         assert text in html
+    assert holder.codice_fiscale not in html  # masked, as everywhere a customer sees it
     assert reverse("customers:contract", args=[water.uid]) in html
 
 
@@ -182,6 +184,8 @@ def test_contract_page_and_unlink(client, alice):
     client.force_login(alice)
     html = client.get(reverse("customers:contract", args=[link.uid])).content.decode()
     assert "Informazioni servizio" in html
+    # The tariff is labelled as the guide's screen labels it.
+    assert "CONCESSIONI</dt>" in html
     assert "Concessioni Domestiche Residenti" in html
     client.post(reverse("customers:unlink", args=[link.uid]))
     assert not ContractLink.objects.exists()
