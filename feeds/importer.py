@@ -177,13 +177,54 @@ def open_csv(path):
     return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - caller closes
 
 
+_CSV_SPECIAL = re.compile(r'[",\r\n]')
+
+
+class _QuoteState:
+    """Where a CSV row stands after some text (RFC 4180): inside a quoted field or not. A
+    quote opens a quoted field only at the start of a field; inside one, a doubled quote is
+    a quote. A stray quote in an unquoted field (Ro"ma) is text, as csv.reader reads it."""
+
+    def __init__(self):
+        self.in_quotes = False
+        self.field_start = True
+        self.after_close = False  # the previous character closed a quoted field
+
+    def feed(self, text):
+        end = 0
+        for match in _CSV_SPECIAL.finditer(text):
+            self._ordinary(match.start() - end)
+            end = match.end()
+            char = match.group()
+            if self.in_quotes:
+                if char == '"':
+                    self.in_quotes, self.after_close = False, True
+                continue
+            if char == '"':
+                if self.after_close or self.field_start:
+                    self.in_quotes = True
+                self.after_close = self.field_start = False
+            else:  # a comma or a line end outside quotes: a new field starts
+                self.after_close, self.field_start = False, True
+        self._ordinary(len(text) - end)
+
+    def _ordinary(self, count):
+        if count > 0:
+            self.after_close = False
+            if not self.in_quotes:
+                self.field_start = False
+
+
 class BoundedLines:
     """The physical lines of an open CSV file, as csv.reader wants them, with no row longer
     than `limit` characters. The rest of a longer row is read in pieces of at most `limit`
-    characters and dropped, up to the line end where its quotes balance (RFC 4180: a row ends
+    characters and dropped, up to the line end outside a quoted field (RFC 4180: a row ends
     at a line end outside quotes), and RowTooLong is raised in its place; csv.reader passes
     it on and starts afresh at the next row. Call `new_row()` before asking the reader for a
-    row: `start` is then the physical line where that row begins (the header is line 1)."""
+    row: `start` is then the physical line where that row begins (the header is line 1).
+
+    The lines of the current row are kept (at most `limit` characters) and scanned for
+    quotes only when the row turns out too long, so ordinary rows cost nothing extra."""
 
     def __init__(self, f, limit=MAX_ROW_CHARS):
         self.f = f
@@ -191,12 +232,12 @@ class BoundedLines:
         self.line = 0  # physical lines read so far
         self.start = 1
         self.chars = 0  # of the current row
-        self.quotes = 0  # of the current row: odd inside a quoted field
+        self.row = []  # the current row's lines so far
 
     def new_row(self):
         self.start = self.line + 1
         self.chars = 0
-        self.quotes = 0
+        self.row = []
 
     def __iter__(self):
         return self
@@ -207,22 +248,27 @@ class BoundedLines:
         if not text:
             raise StopIteration
         self.line += 1
-        self.quotes += text.count('"')
         if len(text) > room:
             self._drop_rest(text)
             raise RowTooLong(self.start, self.line)
         self.chars += len(text)
+        self.row.append(text)
         return text
 
     def _drop_rest(self, piece):
-        while not (piece.endswith(("\n", "\r")) and self.quotes % 2 == 0):
+        state = _QuoteState()
+        for text in self.row:
+            state.feed(text)
+        self.row = []
+        state.feed(piece)
+        while not (piece.endswith(("\n", "\r")) and not state.in_quotes):
             line_ended = piece.endswith(("\n", "\r"))
             piece = self.f.readline(self.limit)
             if not piece:
                 return
             if line_ended:
                 self.line += 1
-            self.quotes += piece.count('"')
+            state.feed(piece)
 
 
 def read_header(path, spec):

@@ -61,6 +61,25 @@ def test_a_quoted_row_over_several_lines_counts_as_a_whole(tmp_path):
     assert sorted(Holder.objects.values_list("customer_code", flat=True)) == ["C001", "C003"]
 
 
+def test_a_stray_quote_in_an_over_long_row_does_not_swallow_the_next_rows(tmp_path):
+    """A quote inside an unquoted field is text (csv.reader reads Ro"ma as is): dropping
+    the over-long row stops at its line end, not where the quotes happen to balance."""
+    header = ",".join(CUSTOMER_COLUMNS)
+    rows = [person(f"C00{n}", address="Via Roma 1") for n in range(1, 6)]
+    long_row = person("C009", address='Ro"ma ' + "x" * MAX_ROW_CHARS)
+    lines = [header, _csv_line(rows[0]), _csv_line(long_row)] + [_csv_line(r) for r in rows[1:]]
+    (tmp_path / "customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, err = import_feed(tmp_path)
+    assert status == 1
+    assert err.splitlines() == ["customers.csv:3: riga più lunga di 65536 caratteri"]
+    assert Holder.objects.count() == 5
+
+
+def _csv_line(row):
+    """One row written by hand, unquoted, as a billing system may write it."""
+    return ",".join(str(row.get(column, "")) for column in CUSTOMER_COLUMNS)
+
+
 def test_a_header_longer_than_the_limit_makes_the_file_unreadable(tmp_path):
     header = ",".join(CUSTOMER_COLUMNS) + "," + "x" * MAX_ROW_CHARS
     (tmp_path / "customers.csv").write_text(header + "\nC001,person\n")
