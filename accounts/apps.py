@@ -20,7 +20,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from core.registry import registry
 
-        from . import exports, signals, two_factor  # noqa: F401
+        from . import exports, mail, signals, two_factor  # noqa: F401
 
         registry.register_menu(_("Il mio profilo"), "accounts:profile", order=20)
         registry.register_home_card(
@@ -37,5 +37,5 @@ class AccountsConfig(AppConfig):
         for name, function, order in exports.SECTIONS:
             registry.register_export(name, function, order=order)
         # Mails whose body holds a live single-use link (the mailbox hides them unless DEBUG).
-        for kind in ("welcome", "password_reset", "email_change_confirm", "staff_invitation"):
+        for kind in mail.WITH_LINK:
             registry.register_mail_with_link(kind)

@@ -20,6 +20,7 @@ from core.policy import STAFF_INVITATION_VALIDITY
 from . import mail as accounts_mail
 from . import services
 from .models import AccountEvent, EmailToken
+from .services.tokens import issue_token, link_to
 
 ROLE_CUSTOMER_SERVICE = "Operatore servizio clienti"
 ROLE_PRATICHE = "Operatore pratiche"
@@ -155,10 +156,10 @@ def _lock_roles():
 
 
 def _send_invitation(member):
-    token = services._issue_token(
+    token = issue_token(
         user=member, purpose=EmailToken.Purpose.RESET, validity=STAFF_INVITATION_VALIDITY
     )
-    link = services._link("accounts:password_reset_confirm", token)
+    link = link_to("accounts:password_reset_confirm", token)
     return accounts_mail.send_staff_invitation(user=member, link=link)
 
 

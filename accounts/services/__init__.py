@@ -8,12 +8,8 @@ Only what other modules of the project import from `accounts.services` is repeat
 
 from .registration import send_confirmation
 from .sessions import end_all_sessions, forget_session, record_event, start_session, touch_session
-from .tokens import issue_token as _issue_token
-from .tokens import link_to as _link
 
 __all__ = [
-    "_issue_token",
-    "_link",
     "end_all_sessions",
     "forget_session",
     "record_event",
