@@ -58,13 +58,24 @@ ROLES = {
 User = get_user_model()
 
 
+def role_permissions():
+    """{role: set of permissions}: ROLES, plus what installed apps give each role
+    (core.registry register_role_permissions)."""
+    from core.registry import registry
+
+    roles = {name: set(perms) for name, perms in ROLES.items()}
+    for name, perms in registry.role_permissions().items():
+        roles.setdefault(name, set()).update(perms)
+    return roles
+
+
 def ensure_roles():
     """Create the role groups with (at least) their permissions if they are missing. The
     migration does this on every real database; tests that flush the database call it."""
     from django.contrib.auth.models import Permission
 
     groups = {}
-    for name, perms in ROLES.items():
+    for name, perms in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=name)
         for perm in perms:
             app_label, codename = perm.split(".")

@@ -30,3 +30,24 @@ def mail_leaves_the_server(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register()
+def patron_saint_day(app_configs, **kwargs):
+    """PATRON_SAINT_DAY is a real day of the year as MM-DD (or empty)."""
+    value = settings.PATRON_SAINT_DAY
+    if value:
+        import datetime
+
+        try:
+            month, day = (int(part) for part in value.split("-"))
+            datetime.date(2024, month, day)  # a leap year: 02-29 is a day of the year
+        except ValueError:
+            return [
+                checks.Error(
+                    f"PATRON_SAINT_DAY={value!r} is not a day of the year as MM-DD.",
+                    hint="For example PATRON_SAINT_DAY=06-13; empty for none.",
+                    id="sportello.E004",
+                )
+            ]
+    return []

@@ -25,6 +25,10 @@ plus one line in INSTALLED_APPS:
             registry.register_backoffice_entry(_("Letture"), "readings:staff_list",
                                                permission="readings.view_reading", order=30)
             registry.register_mail_with_link("reading_confirm")  # only if its mail holds a link
+            registry.register_contract_section(order=10, template="readings/section.html",
+                                               context=selectors.contract_section)
+            registry.register_role_permissions("Operatore servizio clienti",
+                                               ["readings.validate_reading"])
 
 What each contribution is:
 
@@ -45,6 +49,14 @@ What each contribution is:
   permission name, or a callable user -> bool).
 - mails with a link: kinds of outbox mail whose body holds a live single-use link; the
   development mailbox shows their text only with DEBUG.
+- contract sections: blocks of a contract's page ("Apri"), in `order` (the guide's: Letture
+  contatore 10, Bollette online 20): `template` is included with `section` set to
+  `context(request, link)` (link: the customer's ContractLink, already scoped to them), when
+  `visible(link.contract)` is true (say, water contracts only).
+- role permissions: permissions an app gives a staff role (a group named in
+  accounts.staff.ROLES). The app's own migration grants them on existing databases
+  (accounts.migration_tools.grant_role_permissions); the registration is what
+  accounts.staff.role_permissions() and the tests read, so the two cannot drift apart.
 - URLs: an AppConfig with `url_prefix` has its `urls` module included by sportello/urls.py.
 
 Every registration is keyed (a menu entry by its URL name, a section by its name, and so
@@ -115,6 +127,8 @@ class Registry:
         "export_file",
         "backoffice",
         "mail_with_link",
+        "contract_section",
+        "role_permissions",
     )
 
     def __init__(self):
@@ -183,6 +197,19 @@ class Registry:
     def register_mail_with_link(self, kind):
         """An outbox mail kind whose body holds a live single-use link."""
         self._add("mail_with_link", kind)
+
+    def register_contract_section(self, *, order, template, context, visible=None):
+        """A block of a contract's page: `template` with `section` = `context(request, link)`,
+        shown when `visible(contract)`."""
+        self._add(
+            "contract_section", template, template=template, order=order, context=context,
+            visible=visible or _always,
+        )  # fmt: skip
+
+    def register_role_permissions(self, role, permissions):
+        """Permissions ("app_label.codename") this app gives the staff role named `role`."""
+        module = sys._getframe(1).f_globals.get("__name__", "")
+        self._add("role_permissions", (module, role), title=role, extra={"perms": tuple(permissions)})
 
     # --- reading --------------------------------------------------------------------------
 
@@ -261,6 +288,21 @@ class Registry:
                     {"label": entry.label, "url": url, "active": request.path.startswith(url)}
                 )
         return items
+
+    def contract_sections(self, request, link):
+        """The blocks of a contract's page: [{"template", "context"}]."""
+        return [
+            {"template": e.template, "context": e.context(request, link)}
+            for e in self.entries("contract_section")
+            if e.visible(link.contract)
+        ]
+
+    def role_permissions(self):
+        """{role name: set of permissions} that installed apps give staff roles."""
+        roles = {}
+        for entry in self.entries("role_permissions"):
+            roles.setdefault(entry.title, set()).update(entry.extra["perms"])
+        return roles
 
     def mail_with_link_kinds(self):
         return frozenset(e.key for e in self.entries("mail_with_link"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core import limits, policy
 from core.http import client_ip, client_key
+from core.registry import registry
 
 from . import selectors, services
 from .forms import LinkForm, ServicesFilterForm
@@ -215,7 +216,16 @@ def link(request):
 def contract(request, uid):
     """ "Apri": the contract's page."""
     link = selectors.get_link_for_user(request.user, uid)
-    return render(request, "customers/contract.html", {"link": link, "contract": link.contract})
+    return render(
+        request,
+        "customers/contract.html",
+        {
+            "link": link,
+            "contract": link.contract,
+            # What installed apps show on a contract (Letture contatore, Bollette online).
+            "sections": registry.contract_sections(request, link),
+        },
+    )
 
 
 @login_required

@@ -75,6 +75,10 @@ UTILITY = {
     "hours": env("UTILITY_HOURS", "lunedì-venerdì 8:00-18:00, sabato 8:00-13:00"),
 }
 
+# The utility's patron saint's day ("MM-DD", empty for none): not a working day for the
+# regulator's clocks (core.workdays). 13 June, Sant'Antonio, is Padova's.
+PATRON_SAINT_DAY = env("PATRON_SAINT_DAY", "06-13")
+
 # Version of the privacy notice a consent refers to; bump it when the notice changes.
 PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "2026-11")
 
@@ -106,6 +110,11 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "customers",
+    "readings",
+    "billing",
+    "payments",
+    "tickets",
+    "pratiche",
     "feeds",
     "backoffice",
     *(["demo"] if DEMO else []),
@@ -356,6 +365,12 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # What customers and the billing system hand in (bill PDFs, photos, attachments): never
+    # under a public URL; views serve each file to those it belongs to (core.uploads.serve).
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "private", "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,14 +1,15 @@
-"""The roles the migration creates are the ones accounts.staff.ROLES describes."""
+"""The roles the migrations create are the ones accounts.staff.ROLES and the installed apps'
+registrations describe."""
 
 from django.contrib.auth.models import Group
 
-from accounts.staff import ROLES
+from accounts.staff import ROLES, role_permissions
 
 
 def test_the_migration_creates_the_three_roles_with_their_permissions(db):
     groups = {g.name: g for g in Group.objects.prefetch_related("permissions__content_type")}
     assert set(ROLES) <= set(groups)
-    for name, perms in ROLES.items():
+    for name, perms in role_permissions().items():
         found = {f"{p.content_type.app_label}.{p.codename}" for p in groups[name].permissions.all()}
         assert found == set(perms), name
         assert "accounts.access_backoffice" in found

@@ -124,8 +124,27 @@ def test_back_office_entry_for_staff_holding_the_permission(plugin, rf, alice):
     assert {"label": "Letture di prova", "url": "/prova/", "active": False} in entries
 
 
+def test_section_on_the_contract_page_of_water_contracts_only(plugin, client, alice):
+    from customers.tests.factories import ContractFactory, LinkFactory
+
+    client.force_login(alice)
+    water = LinkFactory(user=alice, contract=ContractFactory(service="water"))
+    waste = LinkFactory(user=alice, contract=ContractFactory(service="waste"))
+    html = client.get(f"/servizi/{water.uid}/").content.decode()
+    assert f"Contatore del servizio {water.contract.service_code}" in html
+    html = client.get(f"/servizi/{waste.uid}/").content.decode()
+    assert "Contatore del servizio" not in html
+
+
+def test_role_permissions_join_the_role(plugin):
+    from accounts.staff import role_permissions
+
+    assert "plugin_app.view_pluginreading" in role_permissions()["Operatore pratiche"]
+
+
 def test_nothing_of_it_shows_once_the_app_is_gone(client, alice):
     client.force_login(alice)
     html = client.get("/").content.decode()
     assert "Letture di prova" not in html
     assert "test_readings.csv" not in {spec.name for spec in registry.feed_files()}
+    assert "Operatore pratiche" not in registry.role_permissions()

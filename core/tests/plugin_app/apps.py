@@ -11,6 +11,10 @@ def _card(request):
     return {"who": request.user.get_username()}
 
 
+def _section(request, link):
+    return {"code": link.contract.service_code}
+
+
 def _forget(user):
     DELETED.append(user.pk)
 
@@ -40,3 +44,10 @@ class PluginAppConfig(AppConfig):
             order=35,
         )  # fmt: skip
         registry.register_mail_with_link("plugin_hello")
+        registry.register_contract_section(
+            order=15, template="plugin_app/section.html", context=_section,
+            visible=lambda contract: contract.service == "water",
+        )  # fmt: skip
+        registry.register_role_permissions(
+            "Operatore pratiche", ["plugin_app.view_pluginreading"]
+        )
