@@ -209,7 +209,8 @@ class Registry:
     def register_role_permissions(self, role, permissions):
         """Permissions ("app_label.codename") this app gives the staff role named `role`."""
         module = sys._getframe(1).f_globals.get("__name__", "")
-        self._add("role_permissions", (module, role), title=role, extra={"perms": tuple(permissions)})
+        perms = {"perms": tuple(permissions)}
+        self._add("role_permissions", (module, role), title=role, extra=perms)
 
     # --- reading --------------------------------------------------------------------------
 

@@ -48,6 +48,4 @@ class PluginAppConfig(AppConfig):
             order=15, template="plugin_app/section.html", context=_section,
             visible=lambda contract: contract.service == "water",
         )  # fmt: skip
-        registry.register_role_permissions(
-            "Operatore pratiche", ["plugin_app.view_pluginreading"]
-        )
+        registry.register_role_permissions("Operatore pratiche", ["plugin_app.view_pluginreading"])
