@@ -9,6 +9,8 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Sum
 from django.http import QueryDict
 from django.utils import timezone
@@ -48,6 +50,61 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        user = _user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+_USER_QUERIES = {}
+
+
+def _user_query(using):
+    """(SQL, field names, converters per column) of `_user_by_pk`, built once per database."""
+    if using not in _USER_QUERIES:
+        model = get_user_model()
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        table = model._meta.db_table
+        # Identifiers from the model, quoted; the value is a parameter.
+        sql = "SELECT {columns} FROM {table} WHERE {pk} = %s".format(  # noqa: S608
+            columns=", ".join(quote(f.column) for f in fields),
+            table=quote(table),
+            pk=quote(model._meta.pk.column),
+        )
+        converters = []
+        for field in fields:
+            col = field.get_col(table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            converters.append((col, found))
+        _USER_QUERIES[using] = (sql, [f.attname for f in fields], converters)
+    return _USER_QUERIES[using]
+
+
+def _user_by_pk(user_id):
+    """The user whose primary key is `user_id`, read with the statement the ORM would build
+    (the same columns, the same conversions, Model.from_db): every signed-in page loads its
+    user, and building that query through the ORM cost about 0.19 ms here against 0.02 ms
+    for the statement, a tenth of a page (docs/performance.md)."""
+    model = get_user_model()
+    try:
+        pk = model._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    using = router.db_for_read(model)
+    connection = connections[using]
+    sql, names, converters = _user_query(using)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, (col, functions) in enumerate(converters):
+        for convert in functions:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(using, names, values)
 
 
 def axes_username(request, credentials):

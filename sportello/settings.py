@@ -246,7 +246,8 @@ else:
 # cookie is dead on every worker and server at once. cached_db kept a copy in a per-process
 # cache alive on the other workers, and with Redis down a deletion could leave a stale
 # cached copy. Measured: 310 req/s (db) against 322 (cached_db): not worth the hole.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# core.sessions is Django's database backend with its read as one plain SQL statement.
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
 # Not a database write per request: core.middleware.SessionRefreshMiddleware saves a session
 # again at most once a minute, so the idle timeout is SESSION_COOKIE_AGE less at most 60 s.

@@ -40,7 +40,14 @@ def test_session_idle_timeout_is_thirty_minutes():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
     # Not a write per request: SessionRefreshMiddleware saves at most once a minute.
     assert not django_settings.SESSION_SAVE_EVERY_REQUEST
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # In the database (core.sessions reads it with one plain statement): a logout holds on
+    # every worker at once.
+    assert django_settings.SESSION_ENGINE == "core.sessions"
+    from django.contrib.sessions.backends import db
+
+    from core.sessions import SessionStore
+
+    assert issubclass(SessionStore, db.SessionStore)
 
 
 def _session_updates(queries):
