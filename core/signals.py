@@ -1,6 +1,7 @@
 import time
 
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import setting_changed
 from django.dispatch import Signal, receiver
 
 from .middleware import LOGIN_AT_KEY
@@ -16,3 +17,16 @@ housekeeping = Signal()
 def remember_login_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT_KEY] = time.time()
+
+
+# Settings the layout's fixed fragments (base.html, {% fixed %}) are made of.
+LAYOUT_SETTINGS = {"UTILITY", "STATIC_URL", "STORAGES", "LANGUAGES", "ROOT_URLCONF"}
+
+
+@receiver(setting_changed)
+def forget_layout(sender, setting, **kwargs):
+    """A test that overrides a setting the layout shows gets the layout rendered anew."""
+    if setting in LAYOUT_SETTINGS:
+        from .templatetags.sportello import forget_fragments
+
+        forget_fragments()

@@ -4,12 +4,12 @@ from django.utils.translation import ngettext
 
 
 def _home_card(request):
-    from django.urls import reverse
+    from core.registry import registry
 
-    from .models import ContractLink
+    from .selectors import linked_contract_count
 
-    count = ContractLink.objects.filter(user=request.user).count()
-    card = {"title": _("I miei servizi"), "url": reverse("customers:services")}
+    count = linked_contract_count(request.user)
+    card = {"title": _("I miei servizi"), "url": registry.url("customers:services")}
     if count:
         card["text"] = ngettext("%(n)d servizio collegato", "%(n)d servizi collegati", count) % {
             "n": count
@@ -17,7 +17,7 @@ def _home_card(request):
     else:
         card["text"] = _("Nessun servizio collegato al tuo profilo.")
         card["action_label"] = _("Aggancio servizi")
-        card["action_url"] = reverse("customers:link")
+        card["action_url"] = registry.url("customers:link")
     return card
 
 

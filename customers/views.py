@@ -73,9 +73,11 @@ _ROW = (
 
 @functools.cache
 def _row_words(language):
-    """The labels of a row, escaped, once per language and process."""
+    """The labels of a row, translated and escaped, once per language and process. str()
+    first: escape() of a lazy translation returns a lazy string, translated and escaped
+    again at every use (25 rows × 3 labels)."""
     labels = {
-        field: {key: escape(label) for key, label in choices}
+        field: {key: escape(str(label)) for key, label in choices}
         for field, choices in (
             ("service", Contract.Service.choices),
             ("use", Contract.Use.choices),
@@ -143,12 +145,15 @@ def services_list(request):
     """ "I miei servizi": the linked contracts, grouped by holder, searchable and paged."""
     form = ServicesFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.service_rows_for_user(
-        request.user,
-        q=filters.get("q", ""),
-        service=filters.get("service", ""),
-        status=filters.get("status", ""),
-    )
+    if any(filters.values()):
+        rows = selectors.service_rows_for_user(
+            request.user,
+            q=filters.get("q", ""),
+            service=filters.get("service", ""),
+            status=filters.get("status", ""),
+        )
+    else:
+        rows = selectors.LinkedServiceRows(request.user)
     page_obj = Paginator(rows, 25).get_page(request.GET.get("pagina"))
     groups = _group_rows(page_obj.object_list)
     fields = None
