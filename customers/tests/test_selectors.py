@@ -38,3 +38,11 @@ def test_services_page_uses_two_queries_for_its_rows_whatever_their_number(
         response = client.get("/servizi/")
     assert response.status_code == 200
     assert response.content.decode().count("sp-status-active") == 25
+
+
+def test_linked_contract_count_counts_only_the_users_links(alice):
+    stranger = get_user_model().objects.create_user("stranger", "s@example.it", "x")
+    LinkFactory(user=alice)
+    LinkFactory(user=stranger)
+    assert selectors.linked_contract_count(alice) == 1
+    assert selectors.linked_contract_count(stranger) == 1

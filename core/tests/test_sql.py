@@ -1,0 +1,43 @@
+import uuid
+
+import pytest
+
+from core import sql
+from core.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def _message(kind, to, state):
+    return OutboxMessage.objects.create(kind=kind, to=to, subject="s", body_text="b", state=state)
+
+
+def test_count_is_the_orms_count():
+    for kind, to, state in [
+        ("a", "x@example.it", "sent"),
+        ("a", "y@example.it", "sent"),
+        ("a", "x@example.it", "dead"),
+        ("b", "x@example.it", "sent"),
+    ]:
+        _message(kind, to, state)  # fmt: skip
+    cases = [
+        ({}, {}),
+        ({"kind": "a"}, {}),
+        ({"kind": "a", "to": "x@example.it"}, {}),
+        ({"kind": "a"}, {"state": "sent"}),
+        ({"kind": "z"}, {}),
+    ]
+    for filters, exclude in cases:
+        expected = OutboxMessage.objects.filter(**filters).exclude(**exclude).count()
+        assert sql.count(OutboxMessage, exclude=exclude, **filters) == expected, filters
+
+
+def test_count_prepares_values_as_the_orm_does():
+    message = _message("a", "x@example.it", "sent")
+    assert sql.count(OutboxMessage, id=message.id) == 1  # a UUID, stored as hex on SQLite
+    assert sql.count(OutboxMessage, id=uuid.uuid4()) == 0
+
+
+def test_a_value_is_a_parameter_never_sql():
+    _message("a", "x@example.it", "sent")
+    assert sql.count(OutboxMessage, kind="a' OR '1'='1") == 0
