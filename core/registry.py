@@ -160,9 +160,11 @@ class Registry:
 
     def register_home_card(self, *, order, template, context=None, visible=None):
         """A card of the logged-in home page: `template` is included with `card` set to
-        `context(request)`."""
+        `context(request)`. Several apps may share one template (core/includes/home_card
+        .html): a card is keyed by its app's module and its template."""
+        module = sys._getframe(1).f_globals.get("__name__", "")
         self._add(
-            "home_card", template, template=template, order=order,
+            "home_card", (module, template), template=template, order=order,
             context=context or _no_context, visible=visible or _always,
         )  # fmt: skip
 
