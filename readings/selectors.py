@@ -1,0 +1,126 @@
+"""What the readings pages read. Customer reads are scoped through the customer's
+ContractLink (customers.selectors.get_link_for_user answers 404 to anyone else)."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from core.workdays import add_working_days, working_days_left
+from customers.models import Contract
+
+from . import conf
+from .models import Meter, Reading
+
+LATEST = 5
+
+
+def is_water(contract):
+    return contract.service == Contract.Service.WATER
+
+
+def meters_of(contract):
+    return list(Meter.objects.filter(contract=contract).order_by("installed_on", "pk"))
+
+
+def current_of(meters):
+    if not meters:
+        return None
+    on = [m for m in meters if m.removed_on is None] or meters
+    return on[-1]
+
+
+def readings_of(meters):
+    return (
+        Reading.objects.filter(meter__in=[m.pk for m in meters])
+        .select_related("meter")
+        .order_by("-read_on", "-id")
+    )
+
+
+def row(reading):
+    """A reading as the pages show it, formatted once."""
+    return {
+        "uid": reading.uid,
+        "date": reading.read_on.strftime("%d/%m/%Y"),
+        "iso": reading.read_on.isoformat(),
+        "value": reading.value,
+        "source": reading.get_source_display(),
+        "source_code": reading.source,
+        "status": reading.get_status_display(),
+        "status_code": reading.status,
+        "reason": reading.reason_text,
+        "serial": reading.meter.serial,
+        "photo": bool(reading.photo),
+        "receipt": reading.receipt,
+        "user_id": reading.user_id,
+    }
+
+
+def contract_section(request, link):
+    """The "Letture contatore" block of a water contract's page (registered in apps.py)."""
+    meters = meters_of(link.contract)
+    meter = current_of(meters)
+    latest = [row(r) for r in readings_of(meters)[:LATEST]] if meters else []
+    return {
+        "link": link,
+        "meter": meter,
+        "latest": latest,
+        "history_url": reverse("readings:history", args=[link.uid]),
+        "new_url": reverse("readings:new", args=[link.uid]),
+    }
+
+
+def customer_reading(user, uid):
+    """A reading the user sent, from a contract still linked to the profile; 404 for anyone
+    else (the photo is shown only to whoever sent it, and to staff)."""
+    return get_object_or_404(
+        Reading.objects.select_related("meter__contract"),
+        uid=uid,
+        user=user,
+        meter__contract__links__user=user,
+    )
+
+
+# --- back-office ---------------------------------------------------------------------------
+
+
+def due_on(reading):
+    return add_working_days(reading.received_at, conf.answer_working_days())
+
+
+def queue(*, status=Reading.Status.RECEIVED, q=""):
+    """Customer readings sent on the portal; oldest first, so the overdue come first (the
+    due day grows with the day received)."""
+    readings = Reading.objects.filter(received_at__isnull=False).select_related("meter__contract")
+    if status:
+        readings = readings.filter(status=status)
+    if q:
+        q = q.strip()
+        readings = readings.filter(meter__serial=q) | readings.filter(
+            meter__contract__service_code=q
+        )
+    if status == Reading.Status.RECEIVED or not status:
+        return readings.order_by("received_at", "pk")
+    return readings.order_by("-decided_at", "-pk")
+
+
+def queue_row(reading, today=None):
+    today = today or timezone.localdate()
+    due = due_on(reading)
+    left = working_days_left(due, today)
+    return {
+        "reading": reading,
+        "received": timezone.localtime(reading.received_at).strftime("%d/%m/%Y %H:%M"),
+        "due": due.strftime("%d/%m/%Y"),
+        "left": left,
+        "overdue_days": -left if left < 0 else 0,
+        "overdue": left < 0 and reading.status == Reading.Status.RECEIVED,
+    }
+
+
+def staff_reading(uid):
+    return get_object_or_404(
+        Reading.objects.select_related("meter__contract__holder", "user", "decided_by"),
+        uid=uid,
+        received_at__isnull=False,
+    )
