@@ -43,9 +43,14 @@ from core.registry import registry
 from .models import ImportJob, ImportRow
 from .writers import make_writer
 
-# Files of the feed (docs/feed.md) whose app is not written yet: recognised and skipped
-# while no installed app registers them.
+# Files of the feed (docs/feed.md) recognised and skipped while no installed app registers
+# them (their app is left out of INSTALLED_APPS).
 LATER_FILES = ("meters.csv", "readings.csv", "bills.csv", "payments.csv")
+
+# Importer._import's `known`: a stored checksum (an integer >= 0), or one of these.
+NEW = -1  # not in the database
+NO_CHECKSUM = -2  # in the database, written by the portal (no feed checksum)
+SEEN = -3  # read at line 2 of this file; SEEN - 1 at line 3, and so on
 
 
 def handled_files():
@@ -127,6 +132,9 @@ class FileSpec:
     normalise: Callable
     checker: Callable
     order: int = 100  # files are applied in this order
+    # A file whose rows have no code of their own (readings.csv: a meter, a day, a source):
+    # row_key(values) -> the value of the model's `key` field. None: the first column.
+    row_key: Callable | None = None
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -364,6 +372,15 @@ def checksum(values):
     ).hexdigest()
 
 
+def stored_checksum(digest):
+    """A row's stored checksum as Importer._import compares it: an integer, NO_CHECKSUM for
+    a row the portal wrote or anything that is not a checksum (it is then rewritten)."""
+    try:
+        return int(digest, 16) if digest else NO_CHECKSUM
+    except ValueError:
+        return NO_CHECKSUM
+
+
 def max_lengths(model, names):
     return {name: model._meta.get_field(name).max_length for name in names}
 
@@ -553,14 +570,25 @@ class Importer:
 
     def _import(self, path, header, result, spec, lines):
         """One file (`lines` data lines): rows checked by the spec's checker, written in
-        batches."""
+        batches.
+
+        Millions of rows (readings.csv holds 3,000,000 at a utility's size): one dict serves
+        both to compare checksums and to find a key read twice. It maps each stored key to its
+        checksum as an integer (NO_CHECKSUM for a row the portal wrote), and each key read in
+        this file to the line it was read at (SEEN and below); the stored checksums are
+        streamed from the database in chunks, never held as a list of tuples."""
         writer = make_writer(spec, self.writer_method)
-        stored = dict(spec.model.objects.values_list(spec.key, "checksum"))
+        known = {
+            key: stored_checksum(digest)
+            for key, digest in spec.model.objects.values_list(spec.key, "checksum").iterator(
+                chunk_size=20_000
+            )
+        }
         check = spec.checker(self)
         normalise = spec.normalise
+        row_key = spec.row_key
         rejected = self.rejected.setdefault(spec.name, {})
         batch = []
-        seen = {}  # key -> line: a key twice in one file is an error, the first one wins
         # A key longer than its column is rejected anyway: not remembered, so that a file of
         # huge keys cannot fill the memory.
         key_max = spec.model._meta.get_field(spec.key).max_length
@@ -577,31 +605,32 @@ class Importer:
             if problem:
                 self.reject(result, line, "", problem)
                 continue
-            key = values[0]
-            if key in seen:
+            key = row_key(values) if row_key is not None else values[0]
+            old = known.get(key, NEW)
+            if old <= SEEN:  # a key twice in one file is an error, the first one wins
                 self.reject(
                     result,
                     line,
                     key,
                     _("%(column)s %(key)s già presente alla riga %(line)d")
-                    % {"column": spec.key, "key": key, "line": seen[key]},
+                    % {"column": spec.key, "key": key, "line": SEEN - old + 2},
                 )
                 continue
-            if key and len(key) <= key_max:
-                seen[key] = line
+            remember = bool(key) and len(key) <= key_max
+            if remember:
+                known[key] = SEEN - (line - 2)
             digest = checksum(normalise(values))
-            old = stored.get(key)
-            if old == digest:
+            if old == int(digest, 16):
                 result.counts["unchanged"] += 1
                 continue
             try:
                 row = check(values)
             except RowError as exc:
                 self.reject(result, line, key, str(exc))
-                if key and len(key) <= key_max:
+                if remember:
                     rejected[key] = line
                 continue
-            batch.append(((*row, digest, now), "created" if old is None else "updated"))
+            batch.append(((*row, digest, now), "created" if old == NEW else "updated"))
             if len(batch) >= self.batch_size:
                 self.flush(writer, batch, result)
         self.lines_before += lines
