@@ -13,13 +13,29 @@ from django.db import connections, router
 _STATEMENTS = {}
 
 
-def _statement(model, using, equal, different):
-    key = (model, using, equal, different)
+def _condition(quote, model, name, value, negate):
+    column = quote(model._meta.get_field(name).column)
+    if isinstance(value, list | tuple | set | frozenset):
+        marks = ", ".join(["%s"] * len(value))
+        return f"{column} {'NOT IN' if negate else 'IN'} ({marks})"
+    return f"{column} {'<>' if negate else '='} %s"
+
+
+def _shape(values):
+    """What the statement depends on: the field names, and the number of values of a list."""
+    return tuple(
+        (name, len(value) if isinstance(value, list | tuple | set | frozenset) else None)
+        for name, value in values.items()
+    )
+
+
+def _statement(model, using, filters, exclude):
+    key = (model, using, _shape(filters), _shape(exclude))
     if key not in _STATEMENTS:
         connection = connections[using]
         quote = connection.ops.quote_name
-        where = [f"{quote(model._meta.get_field(n).column)} = %s" for n in equal]
-        where += [f"{quote(model._meta.get_field(n).column)} <> %s" for n in different]
+        where = [_condition(quote, model, n, v, False) for n, v in filters.items()]
+        where += [_condition(quote, model, n, v, True) for n, v in exclude.items()]
         table = quote(model._meta.db_table)
         # Identifiers from the model, quoted; the values are parameters.
         sql = f"SELECT COUNT(*) FROM {table}"  # noqa: S608
@@ -31,23 +47,29 @@ def _statement(model, using, equal, different):
 
 def _prepared(model, name, value, connection):
     field = model._meta.get_field(name)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str)
+        return [p for item in items for p in _prepared(model, name, item, connection)]
     if field.is_relation and hasattr(value, "pk"):
         value = value.pk
-    return field.get_db_prep_value(value, connection)
+    return [field.get_db_prep_value(value, connection)]
 
 
 def count(model, *, exclude=None, **filters):
-    """How many rows of `model` have each field of `filters` equal to its value and each field
-    of `exclude` (a dict) different from its value: model.objects.filter(**filters)
-    .exclude(**exclude).count() for plain fields and foreign keys (a model instance or its
-    primary key), without NULLs (a NULL never compares equal or different here)."""
+    """How many rows of `model` have each field of `filters` equal to its value (or, for a
+    list, tuple or set, one of its values) and each field of `exclude` (a dict) different
+    from its value (or from all of them): model.objects.filter(**filters)
+    .exclude(**exclude).count() with `__in` for collections, for plain fields and foreign
+    keys (a model instance or its primary key), without NULLs (a NULL never compares equal
+    or different here) and without empty collections."""
     exclude = exclude or {}
     using = router.db_for_read(model)
     connection = connections[using]
-    equal, different = tuple(filters), tuple(exclude)
-    sql = _statement(model, using, equal, different)
-    params = [_prepared(model, n, filters[n], connection) for n in equal]
-    params += [_prepared(model, n, exclude[n], connection) for n in different]
+    sql = _statement(model, using, filters, exclude)
+    params = []
+    for values in (filters, exclude):
+        for name, value in values.items():
+            params += _prepared(model, name, value, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]

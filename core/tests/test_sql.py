@@ -26,9 +26,18 @@ def test_count_is_the_orms_count():
         ({"kind": "a", "to": "x@example.it"}, {}),
         ({"kind": "a"}, {"state": "sent"}),
         ({"kind": "z"}, {}),
+        ({"state": ["sent", "dead"]}, {}),
+        ({"state": {"dead"}, "kind": ("a", "b")}, {}),
+        ({}, {"to": ["y@example.it", "z@example.it"]}),
     ]
     for filters, exclude in cases:
-        expected = OutboxMessage.objects.filter(**filters).exclude(**exclude).count()
+        lookups = {
+            f"{n}__in" if isinstance(v, list | tuple | set) else n: v for n, v in filters.items()
+        }
+        unwanted = {
+            f"{n}__in" if isinstance(v, list | tuple | set) else n: v for n, v in exclude.items()
+        }
+        expected = OutboxMessage.objects.filter(**lookups).exclude(**unwanted).count()
         assert sql.count(OutboxMessage, exclude=exclude, **filters) == expected, filters
 
 
