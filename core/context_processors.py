@@ -15,6 +15,7 @@ def portal(request):
         "policy": policy.words,
         "personal_sections": registry.menu(request) if authenticated else [],
         "backoffice_menu": lambda: registry.backoffice_entries(request) if authenticated else [],
+        "profile_menu": lambda: registry.profile_menu(request) if authenticated else [],
         "login_url": registry.url(settings.LOGIN_URL),
         "register_url": registry.url(settings.REGISTRATION_URL),
     }

@@ -35,6 +35,8 @@ What each contribution is:
 - menu entries: the personal area's menu (`personal_sections` in every template), in
   `order` (the guide's: I miei servizi 10, Il mio profilo 20, Richieste e reclami 30, Le mie
   pratiche 40), each shown when its URL resolves and `visible(request)` is true.
+- profile menu entries: "Il mio profilo"'s own menu (`profile_menu` in templates), after
+  the profile's pages, in `order`.
 - home cards: the logged-in home page includes `template` with `card` = `context(request)`.
 - public features: what the anonymous home page and the Contatti page say the portal offers.
 - exports: sections of "Scarica i miei dati": `function(user)` returns a list of dicts with
@@ -119,6 +121,7 @@ class Entry:
 class Registry:
     KINDS = (
         "menu",
+        "profile_menu",
         "home_card",
         "public_feature",
         "export",
@@ -157,6 +160,11 @@ class Registry:
             "menu", url_name, label=label, url_name=url_name, order=order,
             visible=visible or _always,
         )  # fmt: skip
+
+    def register_profile_menu(self, label, url_name, *, order):
+        """An entry of "Il mio profilo"'s own menu, after the profile's pages (Visualizza
+        profilo 10, Modifica profilo web 20, Modifica credenziali di accesso 30)."""
+        self._add("profile_menu", url_name, label=label, url_name=url_name, order=order)
 
     def register_home_card(self, *, order, template, context=None, visible=None):
         """A card of the logged-in home page: `template` is included with `card` set to
@@ -245,6 +253,17 @@ class Registry:
         for entry in self.entries("menu"):
             url = self.url(entry.url_name)
             if url is not None and entry.visible(request):
+                items.append(
+                    {"label": entry.label, "url": url, "active": request.path.startswith(url)}
+                )
+        return items
+
+    def profile_menu(self, request):
+        """Entries apps add to "Il mio profilo"'s menu: [{"label", "url", "active"}]."""
+        items = []
+        for entry in self.entries("profile_menu"):
+            url = self.url(entry.url_name)
+            if url is not None:
                 items.append(
                     {"label": entry.label, "url": url, "active": request.path.startswith(url)}
                 )

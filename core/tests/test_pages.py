@@ -133,3 +133,16 @@ def test_csrf_failure_page_is_italian(db):
     response = client.post("/accedi/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "Modulo scaduto" in response.content.decode()
+
+
+def test_apps_add_entries_to_the_profiles_menu(client, alice):
+    from django.conf import settings
+    from django.test import override_settings
+
+    client.force_login(alice)
+    label = "Modifica le Impostazioni invio documenti e autorizzazioni"
+    html = client.get("/profilo/").content.decode()
+    assert label in html and 'href="/pratiche/invio-documenti/"' in html
+    without = [app for app in settings.INSTALLED_APPS if app != "pratiche"]
+    with override_settings(INSTALLED_APPS=without):
+        assert label not in client.get("/profilo/").content.decode()
