@@ -147,4 +147,5 @@ def test_nothing_of_it_shows_once_the_app_is_gone(client, alice):
     html = client.get("/").content.decode()
     assert "Letture di prova" not in html
     assert "test_readings.csv" not in {spec.name for spec in registry.feed_files()}
-    assert "Operatore pratiche" not in registry.role_permissions()
+    granted = registry.role_permissions().get("Operatore pratiche", set())
+    assert "plugin_app.view_pluginreading" not in granted
