@@ -55,6 +55,9 @@ What each contribution is:
   contatore 10, Bollette online 20): `template` is included with `section` set to
   `context(request, link)` (link: the customer's ContractLink, already scoped to them), when
   `visible(link.contract)` is true (say, water contracts only).
+- large bodies: URLs whose form may send more than REQUEST_MAX_BYTES (several attachments):
+  core.request_size lets a signed-in user (or, with `permission`, verified staff holding it)
+  send up to `max_bytes` there.
 - role permissions: permissions an app gives a staff role (a group named in
   accounts.staff.ROLES). The app's own migration grants them on existing databases
   (accounts.migration_tools.grant_role_permissions); the registration is what
@@ -132,6 +135,7 @@ class Registry:
         "mail_with_link",
         "contract_section",
         "role_permissions",
+        "large_body",
     )
 
     def __init__(self):
@@ -214,6 +218,15 @@ class Registry:
         self._add(
             "contract_section", template, template=template, order=order, context=context,
             visible=visible or _always,
+        )  # fmt: skip
+
+    def register_large_body(self, url_name, *, max_bytes, permission=None):
+        """A URL that takes a request body larger than REQUEST_MAX_BYTES (a form with several
+        attachments), up to `max_bytes`: for any signed-in user, or, with `permission`, only
+        for verified staff holding it (core.request_size)."""
+        self._add(
+            "large_body", url_name, url_name=url_name, permission=permission,
+            extra={"max_bytes": max_bytes},
         )  # fmt: skip
 
     def register_role_permissions(self, role, permissions):
@@ -325,6 +338,10 @@ class Registry:
         for entry in self.entries("role_permissions"):
             roles.setdefault(entry.title, set()).update(entry.extra["perms"])
         return roles
+
+    def large_bodies(self):
+        """{url name: (permission or None, max bytes)} of the URLs that take larger bodies."""
+        return {e.key: (e.permission, e.extra["max_bytes"]) for e in self.entries("large_body")}
 
     def mail_with_link_kinds(self):
         return frozenset(e.key for e in self.entries("mail_with_link"))

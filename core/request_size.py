@@ -10,8 +10,10 @@ Limits (bytes, all settings):
 - REQUEST_MAX_BYTES_ANONYMOUS, default 1 MiB: a visitor who is not signed in only sends forms
   (login, registration: a few KiB);
 - REQUEST_MAX_BYTES, default 10 MiB: a signed-in user (attachments of later domains);
-- REQUEST_LARGE_BODY_URLS: {url name: (permission, bytes)}, a larger body on one URL for
-  verified staff holding the permission; by default the feed upload.
+- a larger body on one URL: the URLs apps register (core.registry.register_large_body: a
+  form with several attachments, for any signed-in user) and REQUEST_LARGE_BODY_URLS,
+  {url name: (permission, bytes)} for verified staff holding the permission (by default the
+  feed upload); a permission of None means any signed-in user.
 A body sent chunked, without Content-Length, is refused on POST, PUT and PATCH unless the
 request may send a large body (Django would read it as empty anyway).
 """
@@ -21,6 +23,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from .access import is_staff_member
+from .registry import registry
 
 MiB = 1024 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -62,18 +65,45 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
     def limit(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return getattr(settings, "REQUEST_MAX_BYTES", 10 * MiB)
-        return getattr(settings, "REQUEST_MAX_BYTES_ANONYMOUS", MiB)
+        return general_limit(request)
 
     def may_send_large_body(self, request, length):
-        """Only for a request over the general limit: is it a verified staff member with the
-        permission, on the URL that takes large bodies, within that URL's own limit?"""
-        large = getattr(settings, "REQUEST_LARGE_BODY_URLS", DEFAULT_LARGE_BODY_URLS)
-        rule = large.get(_url_name(request))
-        if rule is None:
-            return False
-        permission, max_bytes = rule
-        user = getattr(request, "user", None)
-        return length <= max_bytes and user is not None and is_staff_member(user, permission)
+        """Only for a request over the general limit: on a URL that takes large bodies, within
+        that URL's own limit, is it a signed-in user (a verified staff member with the
+        permission, when the URL names one)?"""
+        allowed = allowed_body(request, _url_name(request))
+        return allowed is not None and length <= allowed
+
+
+def general_limit(request):
+    """The body any URL takes: REQUEST_MAX_BYTES signed in, REQUEST_MAX_BYTES_ANONYMOUS not."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return getattr(settings, "REQUEST_MAX_BYTES", 10 * MiB)
+    return getattr(settings, "REQUEST_MAX_BYTES_ANONYMOUS", MiB)
+
+
+def large_body_rules():
+    """{url name: (permission or None, max bytes)}: what apps register, then the setting."""
+    return {
+        **registry.large_bodies(),
+        **getattr(settings, "REQUEST_LARGE_BODY_URLS", DEFAULT_LARGE_BODY_URLS),
+    }
+
+
+def allowed_body(request, url_name):
+    """The larger body `request`'s user may send to `url_name`, or None."""
+    rule = large_body_rules().get(url_name)
+    user = getattr(request, "user", None)
+    if rule is None or user is None or not user.is_authenticated:
+        return None
+    permission, max_bytes = rule
+    if permission is not None and not is_staff_member(user, permission):
+        return None
+    return max_bytes
+
+
+def max_body_bytes(request, url_name):
+    """What a form posting to `url_name` may send in one request, for the page to state."""
+    allowed = allowed_body(request, url_name)
+    return allowed if allowed is not None else general_limit(request)

@@ -84,6 +84,9 @@ def as_(db, request):
         ("admin, not verified", "/backoffice/flussi/", 100 * MiB),
         ("admin", "/backoffice/", 100 * MiB),  # not the upload
         ("admin", "/backoffice/flussi/", 250 * MiB),  # over the upload's own limit
+        # Nuova richiesta takes five attachments of 10 MB, signed in only, and no more.
+        ("anonymous", "/richieste/nuova/", 30 * MiB),
+        ("customer", "/richieste/nuova/", 60 * MiB),
     ],
 )
 def test_a_large_body_is_refused_unread(as_, who, path, length):
@@ -117,3 +120,20 @@ def test_ordinary_requests_pass(as_, alice):
     assert client.get("/accedi/").status_code == 200
     response = client.post("/accedi/", {"username": "alice", "password": "Alice-demo-2026!"})
     assert response.status_code == 302
+
+
+def test_a_url_an_app_registers_takes_its_larger_body_from_any_signed_in_user(as_, alice):
+    """tickets registers "Nuova richiesta" (core.registry.register_large_body): the body
+    passes the ceiling and reaches the form, which reads it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import RequestFactory
+
+    from core.request_size import max_body_bytes
+
+    upload = SimpleUploadedFile("grande.pdf", b"%PDF-1.4\n" + b"0" * (11 * MiB))
+    response = as_("customer").post("/richieste/nuova/", {"files": [upload]})
+    assert response.status_code == 200  # the form, with its errors
+    request = RequestFactory().get("/")
+    request.user = alice
+    assert max_body_bytes(request, "tickets:new") > 50 * MiB
+    assert max_body_bytes(request, "accounts:profile") == 10 * MiB
