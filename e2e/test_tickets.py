@@ -316,3 +316,40 @@ def test_draft_survives_an_expired_session(page, axe_check, login, customer, wat
     page.goto("/richieste/nuova/")
     expect(field(page, "Oggetto")).to_have_value("")
     console_of(page).assert_clean()
+
+
+def test_files_too_large_together_are_reported_before_sending(
+    page, axe_check, login, customer, tmp_path
+):
+    """Two files of 26 MB are more than one submission may carry (five files of 10 MB): the
+    page says so next to the field instead of sending (and the draft keeps the text)."""
+    from tickets.models import Ticket
+
+    login(page, "lucia.bianchi", CUSTOMER_PASSWORD)
+    page.goto("/richieste/nuova/")
+    page.get_by_role("radio", name="Ambiente").check()
+    page.get_by_role("radio", name="Segnalazione").check()
+    field(page, "Oggetto").fill("Foto del cassonetto")
+    field(page, "Testo").fill("Allego due foto.")
+    big = PDF[:-7] + b"0" * (26 * 1024 * 1024) + b"\n%%EOF\n"
+    files = [tmp_path / f"foto-{i}.pdf" for i in (1, 2)]
+    for path in files:
+        path.write_bytes(big)
+    page.get_by_label(re.compile(r"^Allegati")).set_input_files(files)
+    page.get_by_role("button", name="Invia", exact=True).click()
+    error = page.locator("#files-size-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Gli allegati insieme superano 51 MB")
+    expect(field(page, "Oggetto")).to_have_value("Foto del cassonetto")
+    assert page.url.endswith("/richieste/nuova/")
+    shot(page, "7-files-too-large")
+    axe_check(page)
+    assert not Ticket.objects.exists()
+    # One file only goes through.
+    page.get_by_label(re.compile(r"^Allegati")).set_input_files(
+        [{"name": "foto.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Invia", exact=True).click()
+    page.wait_for_load_state()
+    expect(h1(page)).to_have_text(f"Richiesta {Ticket.objects.get().protocol}")
+    console_of(page).assert_clean()

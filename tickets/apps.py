@@ -114,5 +114,11 @@ class TicketsConfig(AppConfig):
             permission="tickets.view_statistics",
             order=26,
         )
+        # A message may carry max_attachments() files of 10 MB: more than REQUEST_MAX_BYTES.
+        from . import conf
+
+        max_body = conf.max_attachments() * 10 * 1024 * 1024 + 1024 * 1024
+        for url_name in ("tickets:new", "tickets:detail", "tickets:staff_answer"):
+            registry.register_large_body(url_name, max_bytes=max_body)
         for role, perms in ROLE_PERMISSIONS.items():
             registry.register_role_permissions(role, perms)

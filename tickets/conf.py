@@ -27,3 +27,8 @@ def max_attachments():
 def submit_limit():
     """Requests one customer may file in a day (a guard against abuse; Redis down: no limit)."""
     return int(getattr(settings, "TICKETS_SUBMIT_LIMIT", 20))
+
+
+def message_limit():
+    """Messages one customer may add to their requests in a day (each may carry files)."""
+    return int(getattr(settings, "TICKETS_MESSAGE_LIMIT", 50))

@@ -1,7 +1,9 @@
+import re
 import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,48 @@ from core.uploads import MAX_BYTES
 from . import conf, services
 from .models import Area, Kind, Ticket
 
-ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+ACCEPT = "application/pdf,image/jpeg,image/png,image/heic,.pdf,.jpg,.jpeg,.png,.heic"
+
+# Control characters (C0 but tab and line breaks, DEL, C1) and the bidirectional overrides
+# and isolates: invisible, they can hide or reorder what an operator reads.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class TextField(forms.CharField):
+    """A CharField that drops control characters before any check (length included)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = CONTROL_CHARACTERS.sub("", value)
+        return super().to_python(value)
+
+
+# Codes as the bill prints them. They go into requests.csv for the billing system: nothing
+# a spreadsheet would run as a formula (=, +, -, @ first) or that could break a row.
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9 ./-]*\Z",
+    _("Scrivi il codice come sulla bolletta: lettere, cifre, spazi, punti, barre e trattini."),
+)
+
+
+class IdempotencyKeyField(forms.UUIDField):
+    """The hidden key that makes a form sent twice store one row. A missing or mangled key
+    (never the browser's doing) gets a fresh one: the submission goes through, and the page
+    never sticks on a key that cannot be fixed."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", uuid.uuid4)  # a new key for each form shown
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        try:
+            key = super().clean(value)
+        except ValidationError:
+            key = None
+        return key or uuid.uuid4()
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,7 +76,10 @@ class MultipleFileField(forms.FileField):
 
 
 def _files_help():
-    return _("Fino a %(n)d file PDF, JPEG o PNG, al massimo %(mb)d MB ciascuno.") % {
+    return _(
+        "Fino a %(n)d file PDF, JPEG o PNG (le foto HEIC del telefono diventano JPEG), al "
+        "massimo %(mb)d MB ciascuno."
+    ) % {
         "n": conf.max_attachments(),
         "mb": MAX_BYTES // (1024 * 1024),
     }
@@ -60,7 +106,7 @@ class TicketForm(AttachmentsMixin, forms.Form):
     """ "Nuova richiesta". For a water complaint, also what ARERA's RQSII asks a complaint
     form to carry; a meter complaint may ask for the meter check, whose cost is stated."""
 
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    idempotency_key = IdempotencyKeyField()
     area = forms.ChoiceField(
         label=_("Area di competenza"), choices=Area.choices, widget=forms.RadioSelect
     )
@@ -73,9 +119,10 @@ class TicketForm(AttachmentsMixin, forms.Form):
         coerce=int,
         empty_value=None,
         help_text=_("Facoltativo: l'utenza a cui si riferisce la richiesta."),
+        error_messages={"invalid_choice": _("Scegli una delle tue utenze.")},
     )
-    subject = forms.CharField(label=_("Oggetto"), max_length=200)
-    text = forms.CharField(
+    subject = TextField(label=_("Oggetto"), max_length=200)
+    text = TextField(
         label=_("Testo"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -83,15 +130,17 @@ class TicketForm(AttachmentsMixin, forms.Form):
             "Descrivi la richiesta: date, importi, numeri di bolletta aiutano a rispondere prima."
         ),
     )
-    holder_name = forms.CharField(
+    holder_name = TextField(
         label=_("Nome e cognome dell'intestatario"), max_length=200, required=False
     )
-    customer_code = forms.CharField(label=_("Codice cliente"), max_length=30, required=False)
-    service_code = forms.CharField(label=_("Codice servizio"), max_length=30, required=False)
-    supply_address = forms.CharField(
-        label=_("Indirizzo di fornitura"), max_length=255, required=False
+    customer_code = TextField(
+        label=_("Codice cliente"), max_length=30, required=False, validators=[code_validator]
     )
-    reply_address = forms.CharField(
+    service_code = TextField(
+        label=_("Codice servizio"), max_length=30, required=False, validators=[code_validator]
+    )
+    supply_address = TextField(label=_("Indirizzo di fornitura"), max_length=255, required=False)
+    reply_address = TextField(
         label=_("Indirizzo postale o e-mail per la risposta"), max_length=255, required=False
     )
     meter_complaint = forms.BooleanField(
@@ -171,7 +220,8 @@ class TicketForm(AttachmentsMixin, forms.Form):
             for name, message in required.items():
                 if not cleaned.get(name):
                     self.add_error(name, message)
-            if not cleaned.get("customer_code") and not cleaned.get("service_code"):
+            codes = ("customer_code", "service_code")
+            if not any(cleaned.get(n) for n in codes) and not any(n in self.errors for n in codes):
                 self.add_error(
                     "customer_code",
                     _("Indica il codice cliente o il codice servizio: li trovi sulla bolletta."),
@@ -198,7 +248,8 @@ class TicketForm(AttachmentsMixin, forms.Form):
 class MessageForm(AttachmentsMixin, forms.Form):
     """The customer adds information to the conversation."""
 
-    text = forms.CharField(
+    idempotency_key = IdempotencyKeyField()
+    text = TextField(
         label=_("Il tuo messaggio"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
     files = MultipleFileField(label=_("Allegati"))
@@ -256,7 +307,8 @@ class AssignForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
+    idempotency_key = IdempotencyKeyField()
+    note = TextField(
         label=_("Nota interna"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -265,7 +317,8 @@ class NoteForm(forms.Form):
 
 
 class AnswerForm(AttachmentsMixin, forms.Form):
-    answer = forms.CharField(
+    idempotency_key = IdempotencyKeyField()
+    answer = TextField(
         label=_("Risposta al cliente"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 10}),

@@ -173,11 +173,18 @@ class Message(models.Model):
     internal = models.BooleanField(_("nota interna"), default=False)
     text = models.TextField(_("testo"))
     created_at = models.DateTimeField(default=timezone.now)
+    # The key of the form that sent it: the same form sent twice stores one message.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("messaggio")
         verbose_name_plural = _("messaggi")
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "idempotency_key"], name="tickets_message_once"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket} {self.created_at:%Y-%m-%d %H:%M}"

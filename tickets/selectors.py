@@ -39,8 +39,12 @@ def ticket_files(ticket):
 
 
 def get_attachment_for_user(user, uid):
+    """One of the files the customer may see: of their own request, never of an internal
+    note (whatever the back-office attaches to one in the future)."""
     return get_object_or_404(
-        Attachment.objects.select_related("ticket"), ticket__user=user, uid=uid
+        Attachment.objects.select_related("ticket").exclude(message__internal=True),
+        ticket__user=user,
+        uid=uid,
     )
 
 

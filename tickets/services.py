@@ -19,7 +19,8 @@ from . import conf, mail
 from .models import AREA_PERMISSIONS, Attachment, Kind, Message, ResponseStandard, Ticket
 
 Status = Ticket.Status
-KINDS = ("pdf", "jpeg", "png")
+# HEIC, the iPhone's photos, is accepted and stored as JPEG (clean_image).
+KINDS = ("pdf", "jpeg", "png", "heic")
 FOLDER = "tickets"
 
 # The moves set_ticket_state allows: {from: {to, ...}}.
@@ -92,7 +93,7 @@ def _store_files(*, ticket, message, files, sender):
     start = ticket.attachments.count()
     for offset, (file, kind) in enumerate(files, start=1):
         content = file
-        if kind in ("jpeg", "png"):
+        if kind in ("jpeg", "png", "heic"):
             content, kind = uploads.clean_image(file, kind)  # no EXIF (position, camera)
         name = uploads.store(content, folder=FOLDER, kind=kind)
         Attachment.objects.create(
@@ -176,18 +177,33 @@ def reopen_deadline(ticket):
     return ticket.closed_at + timedelta(days=conf.reopen_days())
 
 
-def add_customer_message(*, ticket, user, text, files=()):
+def _already_sent(ticket, idempotency_key):
+    """The message a form with this key already stored (the request's row is locked)."""
+    if idempotency_key is None:
+        return None
+    return Message.objects.filter(ticket=ticket, idempotency_key=idempotency_key).first()
+
+
+def add_customer_message(*, ticket, user, text, files=(), idempotency_key=None):
     """The customer adds information. Side effects: the Message and its attachments; an
     answered or (within the window) closed request goes back to "Presa in carico"; an audit
-    entry. Raises ValidationError when the request is closed for good."""
+    entry. Raises ValidationError when the request is closed for good. The same form sent
+    twice (same `idempotency_key`) stores one message and returns it."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk, user=user)
+        existing = _already_sent(ticket, idempotency_key)
+        if existing is not None:
+            return existing
         if not can_customer_write(ticket):
             raise ValidationError(
                 _("La richiesta è chiusa: per scriverci apri una nuova richiesta.")
             )
         message = Message.objects.create(
-            ticket=ticket, sender=Message.Sender.CUSTOMER, author=user, text=text
+            ticket=ticket,
+            sender=Message.Sender.CUSTOMER,
+            author=user,
+            text=text,
+            idempotency_key=idempotency_key,
         )
         _store_files(ticket=ticket, message=message, files=files, sender=Message.Sender.CUSTOMER)
         audit.record(actor=user, action="tickets.customer_message", obj=ticket)
@@ -283,28 +299,46 @@ def assign(*, ticket, actor, assignee):
     return ticket
 
 
-def add_note(*, ticket, actor, text):
-    """An internal note: staff only, never shown to the customer. Audited."""
+def add_note(*, ticket, actor, text, idempotency_key=None):
+    """An internal note: staff only, never shown to the customer. Audited. The same form
+    sent twice stores one note."""
     require_area(actor, ticket)
     with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        existing = _already_sent(ticket, idempotency_key)
+        if existing is not None:
+            return existing
         note = Message.objects.create(
-            ticket=ticket, sender=Message.Sender.STAFF, author=actor, text=text, internal=True
+            ticket=ticket,
+            sender=Message.Sender.STAFF,
+            author=actor,
+            text=text,
+            internal=True,
+            idempotency_key=idempotency_key,
         )
         audit.record(actor=actor, action="tickets.note", obj=ticket)
     return note
 
 
-def publish_answer(*, ticket, actor, text, files=()):
+def publish_answer(*, ticket, actor, text, files=(), idempotency_key=None):
     """Publish an answer to the customer. Side effects: the Message and its attachments, the
     state "Risposta pubblicata" (the first answer stops the clock and fixes the indemnity),
-    the mail that says an answer is there (never its content), audit entries."""
+    the mail that says an answer is there (never its content), audit entries. The same form
+    sent twice publishes (and mails) once."""
     require_area(actor, ticket)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        existing = _already_sent(ticket, idempotency_key)
+        if existing is not None:
+            return existing
         if ticket.status == Status.CLOSED:
             raise ValidationError(_("La richiesta è chiusa."))
         message = Message.objects.create(
-            ticket=ticket, sender=Message.Sender.STAFF, author=actor, text=text
+            ticket=ticket,
+            sender=Message.Sender.STAFF,
+            author=actor,
+            text=text,
+            idempotency_key=idempotency_key,
         )
         _store_files(ticket=ticket, message=message, files=files, sender=Message.Sender.STAFF)
         if ticket.assigned_to_id is None:
@@ -326,12 +360,14 @@ def close(*, ticket, actor):
 def forget_customer(user):
     """Profile deletion: the requests stay for the regulator's yearly report and the
     indemnities (protocol, area, type, dates, contract, amounts), without the person: the
-    customer's texts, RQSII contact fields and attachments are erased."""
+    customer's texts, RQSII contact fields and attachments are erased. The files go once the
+    deletion is committed (a deletion rolled back keeps them); updated_at moves, so the next
+    `export_feed --since` tells the billing system the request has no profile any more."""
     tickets = Ticket.objects.filter(user=user)
-    storage = uploads.private_storage()
-    for attachment in Attachment.objects.filter(ticket__in=tickets):
-        storage.delete(attachment.file)
-    Attachment.objects.filter(ticket__in=tickets).delete()
+    attachments = Attachment.objects.filter(ticket__in=tickets)
+    names = list(attachments.values_list("file", flat=True))
+    attachments.delete()
+    transaction.on_commit(lambda: _delete_files(names))
     Message.objects.filter(ticket__in=tickets, sender=Message.Sender.CUSTOMER).update(
         text="", author=None
     )
@@ -342,4 +378,11 @@ def forget_customer(user):
         holder_name="",
         reply_address="",
         supply_address="",
+        updated_at=timezone.now(),
     )
+
+
+def _delete_files(names):
+    storage = uploads.private_storage()
+    for name in names:
+        storage.delete(name)

@@ -135,7 +135,12 @@ def note(request, uid):
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _page(request, ticket, status=400, note_form=form)
-    services.add_note(ticket=ticket, actor=request.user, text=form.cleaned_data["note"])
+    services.add_note(
+        ticket=ticket,
+        actor=request.user,
+        text=form.cleaned_data["note"],
+        idempotency_key=form.cleaned_data["idempotency_key"],
+    )
     messages.success(request, _("Nota interna aggiunta."))
     return redirect("tickets:staff_detail", uid=ticket.uid)
 
@@ -153,6 +158,7 @@ def answer(request, uid):
             actor=request.user,
             text=form.cleaned_data["answer"],
             files=form.cleaned_data["files"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except ValidationError as exc:
         form.add_error(None, exc)

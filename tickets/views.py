@@ -12,15 +12,27 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import limits, uploads
+from core import limits, request_size, uploads
 
 from . import conf, selectors, services
 from .forms import MessageForm, TicketForm, meter_cost_words
 from .models import Area, Kind, Ticket
 
 
+def body_limit(request, url_name):
+    """What the portal accepts in one submission to `url_name` (core.request_size; tickets
+    registers its forms for MAX_BODY): the pages check the chosen files against it before
+    sending."""
+    limit = request_size.max_body_bytes(request, url_name)
+    words = _(
+        "Gli allegati insieme superano %(mb)d MB, quanto si può inviare in una volta: togline "
+        "qualcuno e aggiungilo dopo, con un messaggio alla richiesta."
+    ) % {"mb": limit // (1024 * 1024)}
+    return {"max_body": limit, "max_body_error": words}
+
+
 def draft_key(user):
-    """The key of the browser-side draft (localStorage): per user, opaque, so two people on
+    """The key of the browser-side draft (sessionStorage): per user, opaque, so two people on
     one browser never see each other's draft and no personal data names it."""
     return "tickets-draft-" + salted_hmac("tickets.draft", str(user.pk)).hexdigest()[:20]
 
@@ -37,13 +49,14 @@ def ticket_list(request):
 @login_required
 def ticket_new(request):
     """ "Nuova richiesta"."""
+    posted = request.method == "POST"  # an empty POST is bound too: every field is reported
     form = TicketForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         user=request.user,
         link_uid=request.GET.get("utenza"),
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         data = form.cleaned_data
         if _over_limit(request.user, data["idempotency_key"]):
             form.add_error(
@@ -99,6 +112,20 @@ def _over_limit(user, idempotency_key):
     )
 
 
+def _too_many_messages(user, ticket, idempotency_key):
+    """A new message over TICKETS_MESSAGE_LIMIT a day (each may carry 5 files: a guard on
+    the storage). A form sent again does not count; the counter down lets it through."""
+    if ticket.messages.filter(idempotency_key=idempotency_key).exists():
+        return False
+    return limits.consume(
+        group="tickets-message",
+        key=str(user.pk),
+        limit=conf.message_limit(),
+        period=86400,
+        fail_closed=False,
+    )
+
+
 def _new_page(request, form, *, status):
     return render(
         request,
@@ -109,6 +136,7 @@ def _new_page(request, form, *, status):
             "water": Area.WATER,
             "complaint": Kind.COMPLAINT,
             "meter_cost": meter_cost_words(),
+            **body_limit(request, "tickets:new"),
         },
         status=status,
     )
@@ -128,6 +156,7 @@ def _detail(request, ticket, form, status=200):
             "reopen_days": conf.reopen_days(),
             "just_filed": request.GET.get("inviata") == "1",
             "draft_key": draft_key(request.user),
+            **body_limit(request, "tickets:detail"),
         },
         status=status,
     )
@@ -142,12 +171,23 @@ def ticket_detail(request, uid):
     form = MessageForm(request.POST, request.FILES, ticket=ticket)
     if not form.is_valid():
         return _detail(request, ticket, form, status=400)
+    if _too_many_messages(request.user, ticket, form.cleaned_data["idempotency_key"]):
+        form.add_error(
+            None,
+            _(
+                "Hai inviato molti messaggi oggi: riprova domani o chiama il numero verde "
+                "%(phone)s. Quello che hai scritto è ancora qui."
+            )
+            % {"phone": settings.UTILITY["phone"]},
+        )
+        return _detail(request, ticket, form, status=429)
     try:
         services.add_customer_message(
             ticket=ticket,
             user=request.user,
             text=form.cleaned_data["text"],
             files=form.cleaned_data["files"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except ValidationError as exc:
         form.add_error(None, exc)

@@ -136,7 +136,7 @@ def test_attachments_are_refused_by_content_not_by_name(client, alice):
     fake = SimpleUploadedFile("bolletta.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf")
     response = client.post(reverse("tickets:new"), new_ticket_data(files=[fake]))
     assert response.status_code == 200
-    assert "non è un PDF, JPEG o PNG valido" in response.content.decode()
+    assert "non è un PDF, JPEG, PNG o HEIC valido" in response.content.decode()
     assert not Ticket.objects.exists()
     # A real PNG named .pdf is accepted as what it is.
     client.post(reverse("tickets:new"), new_ticket_data(files=[png_file("strano.pdf")]))
