@@ -79,6 +79,27 @@ UTILITY = {
 # regulator's clocks (core.workdays). 13 June, Sant'Antonio, is Padova's.
 PATRON_SAINT_DAY = env("PATRON_SAINT_DAY", "06-13")
 
+# --- Domains (each app reads its own settings in its conf.py, with these defaults) ----------
+# Letture contatore (docs/readings.md): a daily consumption this many times the usual one asks
+# for confirmation (ARERA 609/2021); a rejection is notified within these working days (TIMSII).
+READINGS_LEAK_FACTOR = float(env("READINGS_LEAK_FACTOR", "2"))
+READINGS_ANSWER_WORKING_DAYS = envint("READINGS_ANSWER_WORKING_DAYS", 9)
+READINGS_DEFAULT_DIGITS = envint("READINGS_DEFAULT_DIGITS", 5)
+# Richieste e reclami (docs/tickets.md).
+TICKETS_REOPEN_DAYS = envint("TICKETS_REOPEN_DAYS", 30)
+TICKETS_DEFAULT_ANSWER_DAYS = envint("TICKETS_DEFAULT_ANSWER_DAYS", 30)
+TICKETS_METER_CHECK_COST = env("TICKETS_METER_CHECK_COST", "50.00")
+TICKETS_MAX_ATTACHMENTS = envint("TICKETS_MAX_ATTACHMENTS", 5)
+TICKETS_SUBMIT_LIMIT = envint("TICKETS_SUBMIT_LIMIT", 20)
+TICKETS_MESSAGE_LIMIT = envint("TICKETS_MESSAGE_LIMIT", 50)
+# Le mie pratiche (docs/pratiche.md): protocol prefix, SEPA mandates.
+PRATICHE_PROTOCOL_PREFIX = env("PRATICHE_PROTOCOL_PREFIX", "PR")
+PRATICHE_MANDATE_PREFIX = env("PRATICHE_MANDATE_PREFIX", UTILITY["short_name"])
+PRATICHE_SEPA_CREDITOR_ID = env("PRATICHE_SEPA_CREDITOR_ID", "IT00ZZZ0000000000000000000")
+PRATICHE_DELIVERY_CONFIRM_HOURS = envint("PRATICHE_DELIVERY_CONFIRM_HOURS", 24)
+PRATICHE_DELIVERY_CONFIRMATIONS_PER_HOUR = envint("PRATICHE_DELIVERY_CONFIRMATIONS_PER_HOUR", 5)
+PRATICHE_FONT_DIR = env("PRATICHE_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+
 # Version of the privacy notice a consent refers to; bump it when the notice changes.
 PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "2026-11")
 
