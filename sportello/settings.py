@@ -100,6 +100,20 @@ PRATICHE_DELIVERY_CONFIRM_HOURS = envint("PRATICHE_DELIVERY_CONFIRM_HOURS", 24)
 PRATICHE_DELIVERY_CONFIRMATIONS_PER_HOUR = envint("PRATICHE_DELIVERY_CONFIRMATIONS_PER_HOUR", 5)
 PRATICHE_FONT_DIR = env("PRATICHE_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 
+# Bollette online (docs/billing.md): years of bills shown; the creditor's codice fiscale on
+# pagoPA notices (empty: UTILITY_VAT).
+BILLING_HISTORY_YEARS = envint("BILLING_HISTORY_YEARS", 2)
+PAGOPA_CREDITOR_FISCAL_CODE = env("PAGOPA_CREDITOR_FISCAL_CODE")
+# Online payment (docs/payments.md): `sandbox` (the built-in test gateway) or `xpay` (Nexi
+# XPay). Empty XPAY_* mean the sandbox's own values; `check --deploy` warns until production
+# names Nexi's URL, the merchant's alias and its MAC key.
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
+XPAY_URL = env("XPAY_URL")
+XPAY_ALIAS = env("XPAY_ALIAS")
+XPAY_SECRET = env("XPAY_SECRET")
+PAYMENT_PENDING_MINUTES = envint("PAYMENT_PENDING_MINUTES", 15)
+PAYMENT_SANDBOX_NOTIFY_DELAY = envint("PAYMENT_SANDBOX_NOTIFY_DELAY", 2)
+
 # Version of the privacy notice a consent refers to; bump it when the notice changes.
 PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "2026-11")
 
