@@ -41,6 +41,9 @@ class ReadingsConfig(AppConfig):
         registry.register_export_file("readings.csv", exports.readings_since)
         registry.register_export("letture", exports.my_readings, order=60)
         registry.register_deletion(services.forget_readings)
+        # The photo may be 10 MB: the form around it needs a little more than
+        # REQUEST_MAX_BYTES, so the field, not the door, says when a photo is too large.
+        registry.register_large_body("readings:new", max_bytes=11 * 1024 * 1024)
         registry.register_contract_section(
             order=10, template="readings/section.html", context=_section, visible=_visible
         )

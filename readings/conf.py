@@ -21,3 +21,10 @@ def default_digits():
 
 def history_page_size():
     return int(getattr(settings, "READINGS_HISTORY_PAGE_SIZE", 20))
+
+
+def submit_limit():
+    """Self-readings (replacements included) one customer may send in a day: a guard against
+    abuse (each sends a receipt e-mail and may carry a 10 MB photo). A form sent again does
+    not count; with the counter unreachable (Redis down) nothing is refused."""
+    return int(getattr(settings, "READINGS_SUBMIT_LIMIT", 20))

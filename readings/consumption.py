@@ -10,6 +10,8 @@ starts a new series: an interval never spans two meters.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from .models import Reading
 
 
@@ -30,13 +32,15 @@ class Interval:
         return self.m3 / self.days if self.days else 0.0
 
 
-def counted_readings(meters):
-    """{meter id: [(read_on, value, source)] in date order} of the readings that count."""
+def counted_readings(meters, period=None):
+    """{meter id: [(read_on, value, source)] in date order} of the readings that count
+    (within `period`, a Q on the reading, when given)."""
     ids = [m.pk for m in meters]
     series = {pk: [] for pk in ids}
     rows = (
         Reading.objects.filter(meter_id__in=ids)
         .filter(status=Reading.Status.VALIDATED)
+        .filter(period or Q())
         .order_by("meter_id", "read_on", "id")
         .values_list("meter_id", "read_on", "value", "source")
     )
@@ -52,9 +56,9 @@ def counted_readings(meters):
     return series
 
 
-def intervals(meters, series=None):
+def intervals(meters, series=None, period=None):
     """Every Interval between consecutive counted readings of each meter, in date order."""
-    series = counted_readings(meters) if series is None else series
+    series = counted_readings(meters, period) if series is None else series
     found = []
     for meter in meters:
         points = series.get(meter.pk, [])

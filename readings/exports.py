@@ -2,12 +2,14 @@
 
 from datetime import UTC
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.registry import local_time
 
 from .models import Reading
 
+MARK_BATCH = 1000
 READINGS_HEADER = (
     "reading_id", "serial", "service_code", "read_on", "value", "photo", "status", "reason",
     "received_at",
@@ -38,12 +40,22 @@ def my_readings(user):
 def readings_since(since=None):
     """`readings.csv` of export_feed: every self-reading sent on the portal (its id is the
     reading's own, stable across replacements and decisions), changed after `since`.
-    received_at is UTC, ISO 8601. The rows written are marked exported: from then on a
-    second reading on the same day no longer replaces them."""
+    received_at is UTC, ISO 8601.
+
+    The rows are read locked and marked exported before the first one is written: from then
+    on a second reading on the same day no longer replaces them (submit_reading locks the
+    same row), so the billing system never holds a value the portal has replaced."""
     readings = Reading.objects.filter(received_at__isnull=False).select_related("meter__contract")
     if since is not None:
         readings = readings.filter(changed_at__gt=since)
-    readings = list(readings.order_by("changed_at", "pk"))
+    with transaction.atomic():
+        readings = list(readings.select_for_update(of=("self",)).order_by("changed_at", "pk"))
+        now = timezone.now()
+        waiting = [r.pk for r in readings if r.exported_at is None]
+        for start in range(0, len(waiting), MARK_BATCH):
+            Reading.objects.filter(pk__in=waiting[start : start + MARK_BATCH]).update(
+                exported_at=now
+            )
     yield READINGS_HEADER
     for r in readings:
         yield (
@@ -57,6 +69,3 @@ def readings_since(since=None):
             r.reason_text,
             r.received_at.astimezone(UTC).isoformat(),
         )
-    Reading.objects.filter(pk__in=[r.pk for r in readings], exported_at=None).update(
-        exported_at=timezone.now()
-    )

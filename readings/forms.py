@@ -4,6 +4,7 @@ for, an optional photo of the dial, and a one-time key against double submits.""
 import uuid
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,25 @@ from .chart import number
 from .models import RejectionReason
 
 PHOTO_KINDS = ("jpeg", "png", "heic")
+CONFIRMATION_SALT = "readings.confirmation"
+CONFIRMATION_MAX_AGE = 3600  # seconds between the warning and the confirmation
+
+
+def confirmation_token(meter, value, submission, kind):
+    """What the page hands out with a warning ("rollover" or "leak") about `value`: a
+    confirmation counts only with it, for that meter, value and form, so ticking a forged
+    checkbox on a first post cannot skip the warning."""
+    return signing.dumps([meter.pk, value, str(submission), kind], salt=CONFIRMATION_SALT)
+
+
+def confirmation_valid(token, meter, value, submission, kind):
+    if not token or submission is None:
+        return False
+    try:
+        found = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return found == [meter.pk, value, str(submission), kind]
 
 
 def thousands(value):
@@ -42,6 +62,9 @@ class ReadingForm(forms.Form):
     )
     confirm_rollover = forms.BooleanField(required=False)
     confirm_leak = forms.BooleanField(required=False)
+    # Handed out with each warning (confirmation_token); the confirmations count only with it.
+    rollover_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    leak_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, meter, today=None, **kwargs):
@@ -51,6 +74,7 @@ class ReadingForm(forms.Form):
         self.assessment = None
         self.show_rollover = False
         self.show_leak = False
+        self.rollover_token_value = self.leak_token_value = ""
         self.fields["value"].help_text = _(
             "Solo i metri cubi interi: le cifre nere, al massimo %(n)d, senza quelle dopo la "
             "virgola (rosse)."
@@ -89,16 +113,30 @@ class ReadingForm(forms.Form):
         self.photo_kind = check_upload(photo, kinds=PHOTO_KINDS, max_bytes=MAX_BYTES)
         return photo
 
+    def _confirmed(self, data, kind):
+        """The customer ticked the `kind` confirmation on the page that warned about this
+        very value; and the token the page shows next."""
+        value, submission = data.get("value"), data.get("submission")
+        ticked = bool(data.get(f"confirm_{kind}")) and confirmation_valid(
+            data.get(f"{kind}_token"), self.meter, value, submission, kind
+        )
+        if submission is not None:
+            token = confirmation_token(self.meter, value, submission, kind)
+            setattr(self, f"{kind}_token_value", token)
+        data[f"confirm_{kind}"] = ticked
+        return ticked
+
     def clean(self):
         data = super().clean()
         value = data.get("value")
         if value is None or self.errors:
+            data["confirm_rollover"] = data["confirm_leak"] = False
             return data
-        rollover = data.get("confirm_rollover", False)
-        verdict = services.assess(self.meter, value, today=self.today, rollover=rollover)
-        self.assessment = verdict
+        verdict = services.assess(self.meter, value, today=self.today, rollover=False)
+        rollover = False
         if verdict.needs_rollover:
             self.show_rollover = True
+            rollover = self._confirmed(data, "rollover")
             if not rollover:
                 self.add_error(
                     "value",
@@ -113,10 +151,15 @@ class ReadingForm(forms.Form):
                         "max": thousands(self.meter.limit - 1),
                     },
                 )
+                data["confirm_leak"] = False
                 return data
+            verdict = services.assess(self.meter, value, today=self.today, rollover=True)
+        else:
+            data["confirm_rollover"] = False
+        self.assessment = verdict
         if verdict.needs_leak:
             self.show_leak = True
-            if not data.get("confirm_leak"):
+            if not self._confirmed(data, "leak"):
                 self.add_error(
                     "confirm_leak",
                     _(
@@ -130,6 +173,8 @@ class ReadingForm(forms.Form):
                         "factor": number(conf.leak_factor(), 0),
                     },
                 )
+        else:
+            data["confirm_leak"] = False
         return data
 
 

@@ -1,6 +1,7 @@
 """What the readings pages read. Customer reads are scoped through the customer's
 ContractLink (customers.selectors.get_link_for_user answers 404 to anyone else)."""
 
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,12 @@ def is_water(contract):
     return contract.service == Contract.Service.WATER
 
 
+def takes_readings(contract):
+    """A cessato supply takes no new self-readings (the meter may already measure someone
+    else's water); its history stays visible."""
+    return contract.status != Contract.Status.TERMINATED
+
+
 def meters_of(contract):
     return list(Meter.objects.filter(contract=contract).order_by("installed_on", "pk"))
 
@@ -29,12 +36,24 @@ def current_of(meters):
     return on[-1]
 
 
-def readings_of(meters):
-    return (
-        Reading.objects.filter(meter__in=[m.pk for m in meters])
-        .select_related("meter")
-        .order_by("-read_on", "-id")
-    )
+def contract_period(contract):
+    """The readings a contract's pages show: those of its meters taken while the contract
+    ran (from its start to its end, when the feed gives them). A meter moved to another
+    contract (a change of holder) keeps its readings, and the new holder does not see the
+    previous holder's."""
+    period = Q()
+    if contract.start_date:
+        period &= Q(read_on__gte=contract.start_date)
+    if contract.end_date:
+        period &= Q(read_on__lte=contract.end_date)
+    return period
+
+
+def readings_of(meters, contract=None):
+    readings = Reading.objects.filter(meter__in=[m.pk for m in meters])
+    if contract is not None:
+        readings = readings.filter(contract_period(contract))
+    return readings.select_related("meter").order_by("-read_on", "-id")
 
 
 def row(reading):
@@ -60,13 +79,15 @@ def contract_section(request, link):
     """The "Letture contatore" block of a water contract's page (registered in apps.py)."""
     meters = meters_of(link.contract)
     meter = current_of(meters)
-    latest = [row(r) for r in readings_of(meters)[:LATEST]] if meters else []
+    latest = [row(r) for r in readings_of(meters, link.contract)[:LATEST]] if meters else []
     return {
         "link": link,
         "meter": meter,
         "latest": latest,
         "history_url": reverse("readings:history", args=[link.uid]),
-        "new_url": reverse("readings:new", args=[link.uid]),
+        "new_url": reverse("readings:new", args=[link.uid])
+        if takes_readings(link.contract)
+        else "",
     }
 
 
@@ -99,8 +120,16 @@ def queue(*, status=Reading.Status.RECEIVED, q=""):
         readings = readings.filter(meter__serial=q) | readings.filter(
             meter__contract__service_code=q
         )
-    if status == Reading.Status.RECEIVED or not status:
+    if status == Reading.Status.RECEIVED:
         return readings.order_by("received_at", "pk")
+    if not status:
+        # Every status: those still waiting first (oldest, so overdue, first), then the rest.
+        waiting = Case(
+            When(status=Reading.Status.RECEIVED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return readings.order_by(waiting, "received_at", "pk")
     return readings.order_by("-decided_at", "-pk")
 
 

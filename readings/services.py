@@ -15,6 +15,7 @@ from core.uploads import clean_image, private_storage, store
 
 from . import conf, consumption, mail
 from .models import Meter, Reading
+from .selectors import contract_period
 
 log = logging.getLogger(__name__)
 PERMISSION = "readings.validate_reading"
@@ -64,9 +65,13 @@ def assess(meter, value, *, today=None, rollover=False):
     used = value - last.value if not below else value + meter.limit - last.value
     days = max((today - last.read_on).days, 1)
     per_day = used / days
-    meters = list(meter.contract.meters.all())
+    # The usual consumption is this contract's own: after a change of holder the previous
+    # holder's consumption is neither compared with nor shown.
+    contract = meter.contract
+    meters = list(contract.meters.all())
     end = max(today, last.read_on + timedelta(days=1))
-    reference = consumption.reference_per_day(consumption.intervals(meters), last.read_on, end)
+    spans = consumption.intervals(meters, period=contract_period(contract))
+    reference = consumption.reference_per_day(spans, last.read_on, end)
     high = bool(reference) and per_day >= conf.leak_factor() * reference
     return Assessment(last, below, per_day, reference, high)
 
@@ -170,11 +175,12 @@ def submit_reading(*, user, meter, value, submission, photo=None, photo_kind=Non
         _delete_photo(stored_photo)
         raise
     except IntegrityError:
-        # Another request with the same key won the race: show what it stored.
+        # Another request of this user with the same key won the race: show what it stored.
+        # A key that is somebody else's answers nothing about their reading.
         _delete_photo(stored_photo)
-        existing = Reading.objects.filter(submission=submission).first()
+        existing = Reading.objects.filter(submission=submission, user=user).first()
         if existing is None:
-            raise
+            raise ReadingRefused("retry") from None
         return existing, False
     if old_photo:
         transaction.on_commit(lambda: _delete_photo(old_photo))
@@ -189,12 +195,22 @@ def _check(actor):
         raise PermissionDenied
 
 
-def validate(*, reading, actor):
-    """ricevuta → validata. Returns False when the reading was not waiting any more."""
+def _waiting(reading, receipt):
+    """The reading, if still waiting and still the one staff looked at: a replacement by the
+    customer (same day, before the export) gives it a new receipt number."""
+    waiting = Reading.objects.filter(pk=reading.pk, status=Reading.Status.RECEIVED)
+    if receipt is not None:
+        waiting = waiting.filter(receipt=receipt)
+    return waiting
+
+
+def validate(*, reading, actor, receipt=None):
+    """ricevuta → validata. Returns False when the reading was not waiting any more (or, with
+    `receipt`, was replaced since staff saw it)."""
     _check(actor)
     now = timezone.now()
     with transaction.atomic():
-        done = Reading.objects.filter(pk=reading.pk, status=Reading.Status.RECEIVED).update(
+        done = _waiting(reading, receipt).update(
             status=Reading.Status.VALIDATED,
             decided_at=now,
             decided_by=actor,
@@ -206,15 +222,16 @@ def validate(*, reading, actor):
     return bool(done)
 
 
-def reject(*, reading, reason, actor, note=""):
+def reject(*, reading, reason, actor, note="", receipt=None):
     """ricevuta → respinta with `reason` (a RejectionReason), and the e-mail to the customer.
-    Returns False when the reading was not waiting any more."""
+    Returns False when the reading was not waiting any more (or, with `receipt`, was
+    replaced since staff saw it)."""
     _check(actor)
     now = timezone.now()
     text = reason.text if not note else f"{reason.text} {note}".strip()
     text = text[: Reading._meta.get_field("reason_text").max_length]
     with transaction.atomic():
-        done = Reading.objects.filter(pk=reading.pk, status=Reading.Status.RECEIVED).update(
+        done = _waiting(reading, receipt).update(
             status=Reading.Status.REJECTED,
             decided_at=now,
             decided_by=actor,

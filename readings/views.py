@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import audit
+from core import audit, limits
 from core.access import staff_required
-from core.uploads import CONTENT_TYPES, EXTENSIONS, serve
+from core.uploads import CONTENT_TYPES, EXTENSIONS, private_storage, serve
 from customers.selectors import get_link_for_user
 
 from . import chart, conf, consumption, selectors, services
@@ -35,6 +35,8 @@ def _water_link(user, uid):
 def new(request, uid):
     """ "nuova": the form, its confirmations, then the receipt."""
     link = _water_link(request.user, uid)
+    if not selectors.takes_readings(link.contract):
+        raise Http404
     meters = selectors.meters_of(link.contract)
     meter = selectors.current_of(meters)
     if meter is None:
@@ -42,7 +44,16 @@ def new(request, uid):
     form = ReadingForm(request.POST or None, request.FILES or None, meter=meter)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and _over_limit(request.user, form.cleaned_data["submission"]):
+            form.add_error(
+                None,
+                _(
+                    "Oggi hai già inviato molte letture: riprova domani, oppure contatta il "
+                    "Servizio Clienti."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 reading, _created = services.submit_reading(
@@ -60,7 +71,9 @@ def new(request, uid):
                 form.add_error(None, _refusal(str(refused)))
             else:
                 return redirect("readings:receipt", uid=reading.uid)
-        status = 400
+            status = 400
+        else:
+            status = 400
     return render(
         request,
         "readings/new.html",
@@ -75,6 +88,20 @@ def new(request, uid):
     )
 
 
+def _over_limit(user, submission):
+    """A new self-reading over READINGS_SUBMIT_LIMIT today (the same form again does not
+    count; when the counter is unreachable the reading goes through)."""
+    if Reading.objects.filter(user=user, submission=submission).exists():
+        return False
+    return limits.consume(
+        group="readings-submit",
+        key=str(user.pk),
+        limit=conf.submit_limit(),
+        period=86400,
+        fail_closed=False,
+    )
+
+
 def _refusal(code):
     return {
         "taken": _(
@@ -83,6 +110,7 @@ def _refusal(code):
         ),
         "rollover": _("La lettura è inferiore all'ultima lettura validata: controllala."),
         "leak": _("Conferma la lettura, dopo averla controllata."),
+        "retry": _("Il modulo è scaduto: scrivi di nuovo la lettura e inviala."),
     }.get(code, _("La lettura non è valida per questo contatore."))
 
 
@@ -107,11 +135,11 @@ def history(request, uid):
     """ "vedi tutte": every reading of the contract's meters, paged, and the consumption."""
     link = _water_link(request.user, uid)
     meters = selectors.meters_of(link.contract)
-    page = Paginator(selectors.readings_of(meters), conf.history_page_size()).get_page(
-        request.GET.get("pagina")
-    )
+    page = Paginator(
+        selectors.readings_of(meters, link.contract), conf.history_page_size()
+    ).get_page(request.GET.get("pagina"))
     rows = [selectors.row(r) for r in page.object_list]
-    spans = consumption.intervals(meters)
+    spans = consumption.intervals(meters, period=selectors.contract_period(link.contract))
     chart_rows = consumption.chart_rows(spans, timezone.localdate())
     table = [
         {
@@ -133,6 +161,7 @@ def history(request, uid):
             "contract": link.contract,
             "meters": meters,
             "meter": selectors.current_of(meters),
+            "takes_readings": selectors.takes_readings(link.contract),
             "page_obj": page,
             "rows": rows,
             "chart": chart.svg(chart_rows),
@@ -151,11 +180,12 @@ def photo(request, uid):
 
 def _serve_photo(reading):
     kind = reading.photo_kind or "jpeg"
+    if not private_storage().exists(reading.photo):
+        raise Http404
     return serve(
         reading.photo,
         filename=f"lettura-{reading.read_on:%Y%m%d}.{EXTENSIONS[kind]}",
         content_type=CONTENT_TYPES[kind],
-        inline=True,
     )
 
 
@@ -206,10 +236,26 @@ def staff_detail(request, uid, reject_form=None, status=200):
 @require_POST
 def staff_validate(request, uid):
     reading = selectors.staff_reading(uid)
-    if services.validate(reading=reading, actor=request.user):
+    if services.validate(reading=reading, actor=request.user, receipt=_seen(request)):
         messages.success(request, _("Lettura validata."))
-    else:
-        messages.info(request, _("La lettura era già stata trattata."))
+        return redirect("readings:staff_queue")
+    return _not_waiting(request, reading)
+
+
+def _seen(request):
+    """The receipt number of the reading as the page showed it."""
+    return request.POST.get("receipt", "")
+
+
+def _not_waiting(request, reading):
+    reading.refresh_from_db()
+    if reading.status == Reading.Status.RECEIVED:
+        messages.warning(
+            request,
+            _("Il cliente ha sostituito la lettura nel frattempo: controlla il nuovo valore."),
+        )
+        return redirect("readings:staff_detail", uid=reading.uid)
+    messages.info(request, _("La lettura era già stata trattata."))
     return redirect("readings:staff_queue")
 
 
@@ -225,11 +271,11 @@ def staff_reject(request, uid):
         reason=form.cleaned_data["reason"],
         note=form.cleaned_data["note"],
         actor=request.user,
+        receipt=_seen(request),
     )
-    if done:
-        messages.success(request, _("Lettura respinta: il cliente riceve un'e-mail con il motivo."))
-    else:
-        messages.info(request, _("La lettura era già stata trattata."))
+    if not done:
+        return _not_waiting(request, reading)
+    messages.success(request, _("Lettura respinta: il cliente riceve un'e-mail con il motivo."))
     return redirect("readings:staff_queue")
 
 

@@ -111,7 +111,8 @@ def test_validate_and_reject_are_audited_and_the_rejection_mailed(
     assert bad.status_code == 400
     OutboxMessage.objects.all().delete()
     response = cs_client.post(
-        reverse("readings:staff_reject", args=[waiting.uid]), {"reason": reason.pk}
+        reverse("readings:staff_reject", args=[waiting.uid]),
+        {"reason": reason.pk, "receipt": waiting.receipt},
     )
     assert response.status_code == 302
     waiting.refresh_from_db()
@@ -129,7 +130,9 @@ def test_validate_and_reject_are_audited_and_the_rejection_mailed(
 
 
 def test_validate(cs_client, waiting):
-    cs_client.post(reverse("readings:staff_validate", args=[waiting.uid]))
+    cs_client.post(
+        reverse("readings:staff_validate", args=[waiting.uid]), {"receipt": waiting.receipt}
+    )
     waiting.refresh_from_db()
     assert waiting.status == "validated" and waiting.decided_at
     assert AuditEvent.objects.filter(action="readings.validate").count() == 1

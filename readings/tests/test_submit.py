@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, OutboxMessage
 from readings import services
-from readings.forms import ReadingForm
+from readings.forms import ReadingForm, confirmation_token
 from readings.models import Reading
 
 from .factories import ReadingFactory
@@ -24,7 +24,12 @@ def submit(user, meter, value, **kwargs):
 
 
 def form(meter, value, today, **extra):
+    """The form bound to `value`; confirm_rollover / confirm_leak come with the token the
+    warning page hands out (forms.confirmation_token), as the page sends them."""
     data = {"value": value, "submission": str(uuid.uuid4()), **extra}
+    for kind in ("rollover", "leak"):
+        if extra.get(f"confirm_{kind}"):
+            data[f"{kind}_token"] = confirmation_token(meter, int(value), data["submission"], kind)
     f = ReadingForm(data, meter=meter, today=today)
     f.is_valid()
     return f

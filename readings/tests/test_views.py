@@ -89,7 +89,12 @@ def test_rollover_and_leak_confirmations_on_the_page(client, alice, water):
     assert high.status_code == 400
     assert "Come scoprire una perdita nascosta" in html and 'name="confirm_leak"' in html
     assert "delibera 609/2021" in html
-    ok = client.post(url, {"value": "1900", "confirm_leak": "on", "submission": str(uuid.uuid4())})
+    form = high.context["form"]
+    ok = client.post(
+        url,
+        {"value": "1900", "confirm_leak": "on", "leak_token": form.leak_token_value,
+         "submission": form["submission"].value()},
+    )  # fmt: skip
     assert ok.status_code == 302
 
 
