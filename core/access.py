@@ -22,8 +22,11 @@ def verified_by_authenticator(user):
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    # A user loaded from the database (a command, a shell) never went through django-otp's
+    # middleware: it has no is_verified(), and is not verified.
     device = getattr(user, "otp_device", None)
-    if not user.is_verified() or device is None or device.user_id != user.pk:
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is None or not is_verified() or device is None or device.user_id != user.pk:
         return False
     if not device.confirmed:
         return False

@@ -165,6 +165,12 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         # Without it, mail would stay in the outbox: a deploy error (sportello.E001).
         "EMAIL_URL": "smtp+tls://sportello:secret@smtp.example.it:587",
         "SPORTELLO_VAR_DIR": str(tmp_path),
+        # Real payments and the utility's own SEPA creditor id (payments.W001, pratiche.W001).
+        "PAYMENT_PROVIDER": "xpay",
+        "XPAY_URL": "https://int-ecommerce.nexi.it/ecomm/ecomm/DispatcherServlet",
+        "XPAY_ALIAS": "ALIAS_WEB_00000001",
+        "XPAY_SECRET": "a-merchant-mac-key",
+        "PRATICHE_SEPA_CREDITOR_ID": "IT66ZZZA1B2C3D4E5F6G7H8",
     }
     env.pop("SPORTELLO_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser journeys' conftest
@@ -199,3 +205,38 @@ def test_check_deploy_warns_about_captcha_test_mode(tmp_path):
         cwd=django_settings.BASE_DIR,
     )
     assert "sportello.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_about_the_payment_sandbox_and_the_placeholder_creditor(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sportello.settings",
+        "DEBUG": "0",
+        "PUBLIC_URL": "https://sportello.example.it",
+        "ALLOWED_HOSTS": "sportello.example.it",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp+tls://sportello:secret@smtp.example.it:587",
+        "SPORTELLO_VAR_DIR": str(tmp_path),
+        "PAYMENT_PROVIDER": "xpay",  # without XPAY_URL: still the sandbox
+    }
+    env.pop("SPORTELLO_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
+    )
+    assert result.returncode != 0
+    assert "payments.W001" in result.stderr + result.stdout
+    assert "pratiche.W001" in result.stderr + result.stdout
+
+
+def test_a_user_loaded_outside_a_request_is_no_verified_staff(db):
+    from django.contrib.auth import get_user_model
+
+    from core.access import is_staff_member
+
+    staff = get_user_model().objects.create_user("op", "op@example.it", "x", is_staff=True)
+    assert is_staff_member(staff) is False  # not an AttributeError
