@@ -50,9 +50,12 @@ class PraticheConfig(AppConfig):
     def ready(self):
         from core.registry import registry
 
-        from . import exports, mail, services
+        from . import checks, exports, mail, services  # noqa: F401 - checks registers itself
 
         registry.register_menu(_("Le mie pratiche"), "pratiche:list", order=40)
+        # A form carries up to three documents of 10 MB: more than REQUEST_MAX_BYTES.
+        for url_name in ("pratiche:new", "pratiche:edit", "pratiche:integrate"):
+            registry.register_large_body(url_name, max_bytes=31 * 1024 * 1024)
         registry.register_profile_menu(
             _("Modifica le Impostazioni invio documenti e autorizzazioni"),
             "pratiche:delivery",

@@ -33,3 +33,8 @@ def receipt_font_dir():
 def delivery_confirmations_per_hour():
     """Links to other addresses (bills by e-mail) one profile may have sent in an hour."""
     return getattr(settings, "PRATICHE_DELIVERY_CONFIRMATIONS_PER_HOUR", 5)
+
+
+def max_drafts():
+    """Drafts (each may hold files) one profile may keep at once."""
+    return getattr(settings, "PRATICHE_MAX_DRAFTS", 20)

@@ -137,7 +137,9 @@ MANDATES_HEADER = (
 def mandates_since(since=None):
     """mandates.csv: a "signed" row per mandate, a "cancelled" row when its pratica was
     rejected or withdrawn, a "revoked" row per revocation pratica (with the mandate id when
-    the mandate was signed here; a mandate signed elsewhere is named by the service code)."""
+    the mandate was signed here; a mandate signed elsewhere is named by the service code),
+    and a "reinstated" row when that revocation was withdrawn or rejected (the mandate is in
+    force again)."""
     events = []
     mandates = Mandate.objects.select_related("pratica")
     if since is not None:
@@ -165,6 +167,27 @@ def mandates_since(since=None):
                     p.service_code, m.iban if m else "", m.bic if m else "",
                     m.account_holder if m else "", m.account_holder_cf if m else "",
                     m.signed_at.date().isoformat() if m else "", _iso(p.submitted_at),
+                    p.protocol,
+                ),
+            )
+        )  # fmt: skip
+    # A revocation withdrawn by the customer or rejected: its mandate is in force again.
+    withdrawn = Pratica.objects.filter(
+        kind=Kind.REVOCA, state__in=(State.CANCELLED, State.REJECTED), decided_at__isnull=False
+    )
+    if since is not None:
+        withdrawn = withdrawn.filter(decided_at__gt=since)
+    restored = {m.revoked_by_id: m for m in Mandate.objects.filter(revoked_by__in=withdrawn)}
+    for p in withdrawn:
+        m = restored.get(p.pk)
+        events.append(
+            (
+                p.decided_at,
+                (
+                    f"{p.protocol}:reinstated", "reinstated", m.mandate_id if m else "",
+                    p.service_code, m.iban if m else "", m.bic if m else "",
+                    m.account_holder if m else "", m.account_holder_cf if m else "",
+                    m.signed_at.date().isoformat() if m else "", _iso(p.decided_at),
                     p.protocol,
                 ),
             )

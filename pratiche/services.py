@@ -85,11 +85,21 @@ def allowed_moves(state, role):
     return [to for (frm, to), who in TRANSITIONS.items() if frm == state and who == role]
 
 
+def _is_processor(actor):
+    """Verified staff holding pratiche.process_pratica. A user object that did not come
+    through django-otp's middleware (a shell, a command: no is_verified()) is refused, not
+    a crash."""
+    if actor is None or not callable(getattr(actor, "is_verified", None)):
+        return False
+    return is_staff_member(actor, PERMISSION)
+
+
 def _check_actor(pratica, actor, role):
     if role == CUSTOMER:
         if actor is None or pratica.user_id != actor.pk:
             raise PermissionDenied
-    elif not is_staff_member(actor, PERMISSION):
+    elif not _is_processor(actor) or pratica.user_id == actor.pk:
+        # Nobody processes a pratica they filed themselves: a colleague does.
         raise PermissionDenied
 
 
@@ -101,7 +111,8 @@ def set_pratica_state(*, pratica, to, actor, note=""):
     Raises TransitionError for a forbidden move, PermissionDenied for the wrong actor,
     ValidationError when a required note is missing. Side effects: the row (locked while
     it changes), a PraticaEvent, an audit entry, an e-mail to the customer for NOTIFY states,
-    the mandate's fate for a direct-debit pratica.
+    the mandate's fate for a direct-debit pratica (cancelled) or a revocation (in force again
+    when the revocation is withdrawn or refused).
     """
     to = State(to)
     note = (note or "").strip()
@@ -146,6 +157,12 @@ def set_pratica_state(*, pratica, to, actor, note=""):
             Mandate.objects.filter(pratica=locked, status=Mandate.Status.SIGNED).update(
                 status=Mandate.Status.CANCELLED, revoked_at=now
             )
+            if locked.kind == Kind.REVOCA:
+                # A revocation withdrawn or refused: the mandates it revoked are in force
+                # again (mandates.csv says "reinstated").
+                Mandate.objects.filter(revoked_by=locked, status=Mandate.Status.REVOKED).update(
+                    status=Mandate.Status.SIGNED, revoked_at=None
+                )
         if to in NOTIFY and locked.user is not None and locked.user.email:
             mail.send_pratica_state(pratica=locked, note=note)
     for name in fields:
@@ -238,13 +255,19 @@ def _attach(pratica, files):
 
 def save_draft(*, user, kind, key, contract, data, files=()):
     """Save the form as it is (nothing checked but the files): a new draft, or the draft the
-    form's key names. Returns the pratica (already sent: returned untouched). Side effects:
-    the row and its attachments."""
+    form's key names. Returns the pratica (already sent: returned untouched). A new draft
+    beyond conf.max_drafts() raises ValidationError. Side effects: the row and its
+    attachments."""
     with transaction.atomic():
         _check_contract(user, contract)
-        pratica = _own_pratica(user=user, key=key, kind=kind) or _new_pratica(
-            user=user, key=key, kind=kind
-        )
+        pratica = _own_pratica(user=user, key=key, kind=kind)
+        if pratica is None:
+            if Pratica.objects.filter(user=user, state=State.DRAFT).count() >= conf.max_drafts():
+                raise ValidationError(
+                    _("Hai troppe bozze: completa o elimina quelle che hai in «Le mie pratiche»."),
+                    code="too_many_drafts",
+                )
+            pratica = _new_pratica(user=user, key=key, kind=kind)
         if pratica.state != State.DRAFT:
             return pratica
         pratica.contract = contract
@@ -356,7 +379,7 @@ def add_integration(*, pratica, user, files, note=""):
 
 def assign_pratica(*, pratica, actor, assignee):
     """Give a pratica to a staff member (or to nobody). Audited."""
-    if not is_staff_member(actor, PERMISSION):
+    if not _is_processor(actor):
         raise PermissionDenied
     if assignee is not None and not assignee.has_perm(PERMISSION):
         raise ValidationError(_("Questa persona non lavora le pratiche."))
@@ -386,6 +409,11 @@ def set_delivery(*, user, contract, by_email, email=""):
     now = timezone.now()
     own = bool(user.email) and user.is_confirmed and email.lower() == user.email.lower()
     with transaction.atomic():
+        # A newer choice supersedes the links still waiting: an old link followed later
+        # must not override it.
+        DeliveryChange.objects.filter(
+            contract=contract, effective_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
         change = DeliveryChange(
             contract=contract,
             user=user,

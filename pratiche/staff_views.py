@@ -6,7 +6,7 @@ again; every consultation and every move is in the audit log.
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,7 +78,8 @@ def _page(request, pratica, *, forms=None, status=200):
     )
     forms = forms or {}
     actions = []
-    for to in services.allowed_moves(pratica.state, services.STAFF):
+    own = pratica.user_id == request.user.pk  # a colleague processes it (services)
+    for to in [] if own else services.allowed_moves(pratica.state, services.STAFF):
         label, css, required = ACTIONS[to]
         actions.append(
             {
@@ -131,6 +132,9 @@ def move(request, uid, to):
             request, _("La pratica è cambiata nel frattempo: questa azione non è più possibile.")
         )
         return redirect("pratiche:staff_detail", uid=uid)
+    except PermissionDenied:
+        messages.error(request, _("Una pratica che hai presentato tu la lavora un collega."))
+        return redirect("pratiche:staff_detail", uid=uid)
     except ValidationError as exc:
         form.add_error("note", exc)
         return _page(request, pratica, forms={to.value: form}, status=400)
@@ -171,7 +175,8 @@ def _attachment(uid, attachment_uid):
 
 @staff_required(PERMISSION)
 def attachment_viewer(request, uid, attachment_uid):
-    """One attachment in the page: a picture shown, a PDF opened in the browser's viewer."""
+    """One attachment in the page: a picture shown, a PDF downloaded (what a customer
+    uploaded never opens inline on the portal's origin)."""
     item = _attachment(uid, attachment_uid)
     audit.record(
         actor=request.user,
@@ -200,8 +205,7 @@ def attachment_file(request, uid, attachment_uid):
         item.file,
         filename=f"allegato-{item.uid.hex[:8]}.{uploads.EXTENSIONS[item.file_kind]}",
         content_type=uploads.CONTENT_TYPES[item.file_kind],
-        inline=request.GET.get("scarica") is None,
-    )
+    )  # a download: a picture still shows in the viewer's <img>, a PDF opens outside
 
 
 @staff_required(PERMISSION)
@@ -211,5 +215,4 @@ def receipt(request, uid):
         pratica.receipt,
         filename=f"ricevuta-{pratica.protocol}.pdf",
         content_type="application/pdf",
-        inline=True,
     )

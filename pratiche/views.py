@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -132,6 +132,10 @@ def pratica_form(request, kind, uid=None):
             )  # fmt: skip
         except PermissionDenied:
             raise Http404 from None
+        except ValidationError as exc:
+            form.is_valid()
+            form._errors = {NON_FIELD_ERRORS: form.error_class(exc.messages)}
+            return _render_form(request, form, kind, pratica, status=400)
         if saved.state != State.DRAFT:
             return redirect("pratiche:detail", uid=saved.uid)
         messages.success(

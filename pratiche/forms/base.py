@@ -160,7 +160,11 @@ class PraticaForm(forms.Form):
                     label=_("Servizio"),
                     choices=choices,
                     required=self.contract_mode == "required",
-                    error_messages={"required": _("Scegli il servizio a cui si riferisce.")},
+                    error_messages={
+                        "required": _("Scegli il servizio a cui si riferisce."),
+                        # A forged value (another customer's link): no echo of what was sent.
+                        "invalid_choice": _("Scegli uno dei tuoi servizi."),
+                    },
                 ),
                 **self.fields,
             }

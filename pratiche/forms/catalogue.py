@@ -348,6 +348,7 @@ class ChiarimentiForm(PraticaForm):
                 help_text=_("Lo trovi in alto sulla bolletta, alla voce DOCUMENTO."),
             )
         field.error_messages["required"] = _("Indica la bolletta.")
+        field.error_messages["invalid_choice"] = _("Scegli una delle bollette dei tuoi servizi.")
         fields = {}
         for name, f in self.fields.items():
             fields[name] = f

@@ -17,7 +17,9 @@ ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 def _streams(data):
     for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
         try:
-            yield zlib.decompress(raw)
+            # A stream's last byte may be a "\r" the pattern took for the line end: read
+            # what inflates (the checksum is not needed for the text).
+            yield zlib.decompressobj().decompress(raw)
         except zlib.error:  # fpdf2 writes the ToUnicode maps uncompressed
             yield raw
 
@@ -46,7 +48,11 @@ def pdf_text(data):
     streams = list(_streams(data))
     strings = []
     for d in streams:
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", d, re.S):
+        # (text) Tj, and [(text) -120 (text)] TJ for the justified lines of multi_cell.
+        shown = re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", d, re.S)
+        for array in re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]])*)\]\s*TJ", d, re.S):
+            shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)", array, re.S)
+        for raw in shown:
             raw = re.sub(rb"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), raw, flags=re.S)
             strings.append([int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)])
     texts = []

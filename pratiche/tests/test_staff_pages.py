@@ -135,7 +135,7 @@ def test_attachment_viewer(operator_client, sent):
             reverse("pratiche:staff_attachment_file", args=[sent.uid, attachment.uid])
         )
         assert raw.status_code == 200
-        assert raw["Content-Disposition"].startswith("inline")
+        assert raw["Content-Disposition"].startswith("attachment;")
     assert AuditEvent.objects.filter(action="pratiche.staff_view_attachment").count() == 2
 
 
