@@ -72,6 +72,11 @@ TARGETS = [
     Target("healthz", "/healthz"),
     Target("home (alice)", "/", login="alice"),
     Target("I miei servizi (alice, 25 utenze)", "/servizi/", login="alice"),
+    Target(
+        "Bollette online (alice, 24 bollette)",
+        "/bollette/00000000-0000-4000-8000-000000000024/",
+        login="alice",
+    ),
 ]
 
 # Bench-only data in the throwaway database: alice sees a full first page of contracts.
@@ -89,6 +94,23 @@ for i in range(25):
         "status": "active", "tariff": "Concessioni Domestiche Residenti", "checksum": "bench"})
     ContractLink.objects.get_or_create(user=alice, contract=contract,
         defaults={"declaration_version": "bench"})
+# "Bollette online" of one contract: two years of monthly bills, some paid through the feed.
+import datetime, uuid
+from decimal import Decimal
+from billing.models import Bill, FeedPayment
+contract = Contract.objects.get(service_code="BENCH0000")
+ContractLink.objects.filter(user=alice, contract=contract).update(
+    uid=uuid.UUID("00000000-0000-4000-8000-000000000024"))
+today = datetime.date.today()
+for i in range(24):
+    issued = today - datetime.timedelta(days=30 * i + 5)
+    bill, _ = Bill.objects.get_or_create(number=f"BENCH/{i:04d}", defaults={
+        "contract": contract, "issued_on": issued, "due_on": issued + datetime.timedelta(30),
+        "amount": Decimal("258.00") + i, "pdf": "bench.pdf", "checksum": "bench"})
+    if i % 3:
+        FeedPayment.objects.get_or_create(bill_number=bill.number, defaults={
+            "paid_on": issued + datetime.timedelta(20), "amount": bill.amount,
+            "checksum": "bench"})
 """
 
 # Variables of the caller's environment that must not leak into the benchmarked portal.
