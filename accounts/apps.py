@@ -23,9 +23,7 @@ class AccountsConfig(AppConfig):
         from . import exports, mail, signals, two_factor  # noqa: F401
 
         registry.register_menu(_("Il mio profilo"), "accounts:profile", order=20)
-        registry.register_home_card(
-            order=20, template="core/includes/home_card.html", context=_profile_card
-        )
+        registry.register_home_card(order=20, context=_profile_card)
         registry.register_public_feature(
             order=20,
             title=_("Il mio profilo"),

@@ -53,9 +53,10 @@ def _route(name):
 
 @functools.cache
 def _words(language):
-    """Labels of a row, escaped, once per language and process."""
+    """Labels of a row, translated and escaped, once per language and process (str() first:
+    escape() of a lazy translation is lazy, translated again at every use)."""
     return {
-        "status": {key: escape(label) for key, label in BillStatus.choices},
+        "status": {key: escape(str(label)) for key, label in BillStatus.choices},
         "words": {
             "l_due": escape(_("IMPORTO TOTALE DOVUTO")),
             "l_paid": escape(_("IMPORTO TOTALE PAGATO")),

@@ -15,8 +15,7 @@ plus one line in INSTALLED_APPS:
             from . import exports, feed
 
             registry.register_menu(_("Le mie letture"), "readings:list", order=15)
-            registry.register_home_card(order=15, template="readings/home_card.html",
-                                        context=selectors.home_card)
+            registry.register_home_card(order=15, context=selectors.home_card)
             registry.register_public_feature(order=15, title=_("Autolettura"), text=_("…"))
             registry.register_export("letture", exports.readings)
             registry.register_deletion(services.forget_readings)
@@ -37,7 +36,8 @@ What each contribution is:
   pratiche 40), each shown when its URL resolves and `visible(request)` is true.
 - profile menu entries: "Il mio profilo"'s own menu (`profile_menu` in templates), after
   the profile's pages, in `order`.
-- home cards: the logged-in home page includes `template` with `card` = `context(request)`.
+- home cards: the logged-in home page shows the standard card (title, url, text, an
+  optional action) made of `context(request)`, or includes `template` with `card` set to it.
 - public features: what the anonymous home page and the Contatti page say the portal offers.
 - exports: sections of "Scarica i miei dati": `function(user)` returns a list of dicts with
   Italian keys and values as the pages show them (core.registry.local_time for times).
@@ -170,13 +170,14 @@ class Registry:
         profilo 10, Modifica profilo web 20, Modifica credenziali di accesso 30)."""
         self._add("profile_menu", url_name, label=label, url_name=url_name, order=order)
 
-    def register_home_card(self, *, order, template, context=None, visible=None):
-        """A card of the logged-in home page: `template` is included with `card` set to
-        `context(request)`. Several apps may share one template (core/includes/home_card
-        .html): a card is keyed by its app's module and its template."""
+    def register_home_card(self, *, order, context=None, template=None, visible=None):
+        """A card of the logged-in home page. Without `template`, the standard card, drawn
+        by core: `context(request)` returns title, url, text and, optionally, action_label
+        and action_url. With `template`, that template is included with `card` set to
+        `context(request)`. A card is keyed by its app's module and its template."""
         module = sys._getframe(1).f_globals.get("__name__", "")
         self._add(
-            "home_card", (module, template), template=template, order=order,
+            "home_card", (module, template or ""), template=template or "", order=order,
             context=context or _no_context, visible=visible or _always,
         )  # fmt: skip
 

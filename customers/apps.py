@@ -32,9 +32,7 @@ class CustomersConfig(AppConfig):
         from . import exports, feed
 
         registry.register_menu(_("I miei servizi"), "customers:services", order=10)
-        registry.register_home_card(
-            order=10, template="core/includes/home_card.html", context=_home_card
-        )
+        registry.register_home_card(order=10, context=_home_card)
         registry.register_public_feature(
             order=10,
             title=_("I miei servizi"),

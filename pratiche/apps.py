@@ -61,9 +61,7 @@ class PraticheConfig(AppConfig):
             "pratiche:delivery",
             order=40,
         )
-        registry.register_home_card(
-            order=40, template="core/includes/home_card.html", context=_home_card
-        )
+        registry.register_home_card(order=40, context=_home_card)
         registry.register_public_feature(
             order=40,
             title=_("Le mie pratiche"),

@@ -87,9 +87,7 @@ class TicketsConfig(AppConfig):
         from . import exports, services
 
         registry.register_menu(_("Richieste e reclami"), "tickets:list", order=30)
-        registry.register_home_card(
-            order=30, template="core/includes/home_card.html", context=_home_card
-        )
+        registry.register_home_card(order=30, context=_home_card)
         registry.register_public_feature(
             order=30,
             title=_("Richieste e reclami"),

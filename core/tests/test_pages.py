@@ -146,3 +146,13 @@ def test_apps_add_entries_to_the_profiles_menu(client, alice):
     without = [app for app in settings.INSTALLED_APPS if app != "pratiche"]
     with override_settings(INSTALLED_APPS=without):
         assert label not in client.get("/profilo/").content.decode()
+
+
+def test_the_standard_home_card_escapes_what_apps_give_it():
+    from core.views import card_html
+
+    html = card_html({"title": "<b>T</b>", "url": "/x/?a=1&b=2", "text": "<i>t</i>"})
+    assert "&lt;b&gt;T&lt;/b&gt;" in html and "&lt;i&gt;t&lt;/i&gt;" in html
+    assert 'href="/x/?a=1&amp;b=2"' in html and "btn" not in html
+    html = card_html({"title": "T", "url": "/", "action_url": "/n/", "action_label": "Nuova"})
+    assert 'href="/n/">Nuova</a>' in html and "card-text" not in html
