@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Load benchmark: each page's throughput against a hello-world floor, measured in one run.
 
-    .venv/bin/python bench/run.py [--duration 10] [--import]      (or: make bench)
+    .venv/bin/python bench/run.py [--duration 6] [--rounds 3] [--import]   (or: make bench)
 
 What it does, all on loopback:
   1. a throwaway SPORTELLO_VAR_DIR (SQLite database, secret key, static files), then
      `migrate`, `collectstatic` and `seed_demo` with DJANGO_SETTINGS_MODULE=bench.settings
      (production-like, per-IP limiter off, plus the "/_floor/" view);
   2. gunicorn, sync workers (2 by default), on a free 127.0.0.1 port;
-  3. for each target: one checked request, a warm-up, then `wrk -t2 -c8 -dNs --latency`
-     (or a small Python load generator when wrk is missing);
+  3. three rounds (--rounds) over the targets; for each: one checked request, a warm-up, then
+     `wrk -t2 -c8 -dNs --latency` (or a small Python load generator when wrk is missing);
+     a page's share of the floor is the median of its rounds' shares, each against the floor
+     of the same round (the machine's speed drifts: one floor measured once was not enough);
   4. a table (req/s, p50, p99, % of the floor's req/s) on stdout and the same as JSON in
      bench/results/latest.json (git-ignored).
 
@@ -447,7 +449,17 @@ def parse_args(argv=None):
         description="Bench the portal's pages against a hello-world floor (gunicorn + wrk).",
         epilog="Pages to bench are listed in TARGETS at the top of bench/run.py.",
     )
-    p.add_argument("--duration", type=int, default=10, help="seconds per target (default 10)")
+    p.add_argument(
+        "--duration", type=int, default=6, help="seconds per target and round (default 6)"
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times the whole list is measured, round after round (default 3): each page's "
+        "share of the floor is the median of its rounds' shares, each against the floor "
+        "measured in the same round",
+    )
     p.add_argument("--warmup", type=int, default=2, help="warm-up seconds per target (2)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
@@ -491,8 +503,8 @@ def parse_args(argv=None):
         "contracts on SQLite and, when reachable, PostgreSQL)",
     )
     args = p.parse_args(argv)
-    if args.duration < 1 or args.connections < 1 or args.threads < 1 or args.workers < 1:
-        p.error("--duration, --workers, --threads and --connections must be at least 1")
+    if min(args.duration, args.connections, args.threads, args.workers, args.rounds) < 1:
+        p.error("--duration, --rounds, --workers, --threads and --connections must be >= 1")
     if args.threads > args.connections:
         p.error("--threads cannot exceed --connections (wrk refuses it)")
     return args
@@ -570,6 +582,27 @@ def print_table(rows):
         )
 
 
+def summarise(target, results, floors, failed):
+    """One target's row: the round with the median req/s (its latencies too), every round's
+    req/s, and the median of its shares of the floor measured in the same round."""
+    row = asdict(target)
+    if target.name in failed or not results:
+        row["error"] = failed.get(target.name, "not measured")
+        return row
+    ordered = sorted(results, key=lambda r: r["requests_per_s"])
+    row.update(ordered[len(ordered) // 2])
+    row["rounds_requests_per_s"] = [r["requests_per_s"] for r in results]
+    row["bad_status"] = sum(r["bad_status"] for r in results)
+    row["socket_errors"] = sum(r["socket_errors"] for r in results)
+    shares = sorted(
+        100 * r["requests_per_s"] / f["requests_per_s"]
+        for r, f in zip(results, floors, strict=False)
+        if f["requests_per_s"]
+    )
+    row["pct_of_floor"] = round(shares[len(shares) // 2], 1) if shares else None
+    return row
+
+
 def bench(args):
     targets = select_targets(args)
     wrk = None if args.python_load else shutil.which("wrk")
@@ -602,27 +635,36 @@ def bench(args):
         )
 
         sessions = {}
-        for target in targets:
-            row = asdict(target)
-            rows.append(row)
-            try:
-                cookie = None
-                if target.login:
-                    if target.login not in sessions:
-                        sessions[target.login] = login(port, target.login)
-                    cookie = sessions[target.login]
-                check_status(port, target, cookie, "before")
-                print(f"  {target.name} ...", flush=True)
-                if args.warmup:
-                    measure(args, wrk, port, target.path, cookie, args.warmup)
-                row.update(measure(args, wrk, port, target.path, cookie, args.duration))
-                # wrk counts a 3xx as a success: a session lost mid-run (redirect to the login
-                # page) would pass for a fast page. Check again afterwards.
-                check_status(port, target, cookie, "after")
-            except BenchError as exc:
-                row["error"] = str(exc)
-            if proc.poll() is not None:
-                raise BenchError(f"gunicorn died during {target.name}:\n{log_tail(log_path)}")
+        # Round after round over the whole list: the machine's speed drifts (other guests on
+        # the host), and a page compared with the floor of its own round, the median of the
+        # rounds kept, is far steadier than one floor measured once at the start.
+        rounds = {target.name: [] for target in targets}
+        failed = {}
+        for number in range(1, args.rounds + 1):
+            print(f"  round {number} of {args.rounds}", flush=True)
+            for target in targets:
+                if target.name in failed:
+                    continue
+                try:
+                    cookie = None
+                    if target.login:
+                        if target.login not in sessions:
+                            sessions[target.login] = login(port, target.login)
+                        cookie = sessions[target.login]
+                    check_status(port, target, cookie, "before")
+                    print(f"    {target.name} ...", flush=True)
+                    if args.warmup:
+                        measure(args, wrk, port, target.path, cookie, args.warmup)
+                    result = measure(args, wrk, port, target.path, cookie, args.duration)
+                    # wrk counts a 3xx as a success: a session lost mid-run (redirect to the
+                    # login page) would pass for a fast page. Check again afterwards.
+                    check_status(port, target, cookie, "after")
+                    rounds[target.name].append(result)
+                except BenchError as exc:
+                    failed[target.name] = str(exc)
+                if proc.poll() is not None:
+                    raise BenchError(f"gunicorn died during {target.name}:\n{log_tail(log_path)}")
+        rows = [summarise(target, rounds[target.name], rounds[FLOOR], failed) for target in targets]
     finally:
         # A second Ctrl-C must not cut the clean-up short and leave gunicorn running.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -635,14 +677,6 @@ def bench(args):
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
 
-    floor = next((r for r in rows if r["name"] == FLOOR and not r.get("error")), None)
-    for r in rows:
-        if r.get("error"):
-            continue
-        ok = floor and floor["requests_per_s"]
-        r["pct_of_floor"] = (
-            round(100 * r["requests_per_s"] / floor["requests_per_s"], 1) if ok else None
-        )
     print()
     print_table(rows)
 
@@ -656,6 +690,7 @@ def bench(args):
             else f"python threads={args.connections} duration={args.duration}s"
         ),
         "duration_s": args.duration,
+        "rounds": args.rounds,
         "warmup_s": args.warmup,
         "server": f"gunicorn sync, {args.workers} workers",
         "database": redact(args.database_url) if args.database_url else "sqlite",
