@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from core.registry import local_time
+from customers.models import ContractLink
 
 from .models import Message, Ticket
 
@@ -72,14 +73,19 @@ def requests_since(since=None):
     if since is not None:
         tickets = tickets.filter(updated_at__gt=since)
     yield REQUESTS_HEADER
+    linked = {}  # user id -> the (codice cliente, codice servizio) of the contracts they linked
     for t in tickets.iterator(chunk_size=1000):
         contract = t.contract
+        if contract:
+            customer_code, service_code = contract.holder.customer_code, contract.service_code
+        else:
+            customer_code, service_code = _declared_codes(t, linked)
         yield (
             str(t.uid),
             t.protocol,
-            contract.holder.customer_code if contract else t.customer_code,
+            customer_code,
             str(t.user.uid) if t.user else "",
-            contract.service_code if contract else t.service_code,
+            service_code,
             t.area,
             t.kind,
             t.received_at.astimezone(UTC).isoformat(),
@@ -88,3 +94,22 @@ def requests_since(since=None):
             t.standard_days,
             f"{t.indemnity:.2f}",
         )
+
+
+def _declared_codes(ticket, linked):
+    """The codes a customer typed on a request without a chosen contract, only where they
+    name a contract the customer linked (the billing system credits an indemnity to that
+    codice cliente: a typed code of someone else's account must not get it); else empty,
+    and the billing system finds the customer by user_uid (contract_links.csv)."""
+    if ticket.user_id is None:
+        return "", ""
+    if ticket.user_id not in linked:
+        linked[ticket.user_id] = set(
+            ContractLink.objects.filter(user_id=ticket.user_id).values_list(
+                "contract__holder__customer_code", "contract__service_code"
+            )
+        )
+    codes = linked[ticket.user_id]
+    customer_code = ticket.customer_code if ticket.customer_code in {c for c, _s in codes} else ""
+    service_code = ticket.service_code if ticket.service_code in {s for _c, s in codes} else ""
+    return customer_code, service_code

@@ -76,3 +76,19 @@ def test_profile_deletion_keeps_the_record_without_the_person(
     assert ticket.holder_name == "" and ticket.reply_address == ""
     assert not ticket.attachments.exists()
     assert not uploads.private_storage().exists(stored)
+
+
+def test_typed_codes_are_exported_only_when_they_name_a_contract_the_customer_linked(alice):
+    """The billing system credits the indemnity to the exported codice cliente: a code the
+    customer typed for someone else's account is not exported."""
+    link = LinkFactory(user=alice)
+    own = TicketFactory(
+        user=alice,
+        customer_code=link.contract.holder.customer_code,
+        service_code=link.contract.service_code,
+    )
+    foreign = TicketFactory(user=alice, customer_code="999999", service_code="8888888888")
+    rows = {row[0]: row for row in list(exports.requests_since())[1:]}
+    assert rows[str(own.uid)][2] == link.contract.holder.customer_code
+    assert rows[str(own.uid)][4] == link.contract.service_code
+    assert rows[str(foreign.uid)][2] == "" and rows[str(foreign.uid)][4] == ""
