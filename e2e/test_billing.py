@@ -254,9 +254,66 @@ def test_administrator_finds_a_payment_and_marks_the_refund(
     page.get_by_role("link", name=payment.code).click()
     expect(page.locator("main")).to_contain_text("A1B2C3")
     axe_check(page)
-    page.get_by_label("Motivo").fill("Pagata anche in banca")
-    page.get_by_role("button", name="Segna come rimborsato").click()
+    marked = page.get_by_role("region", name="Segna come rimborsato")
+    marked.get_by_label("Motivo").fill("Pagata anche in banca")
+    marked.get_by_role("button", name="Segna come rimborsato").click()
     expect(page.get_by_role("status")).to_contain_text("segnato come rimborsato")
     expect(page.locator("main")).to_contain_text("rimborsato")
     axe_check(page)
+    assert AuditEvent.objects.filter(action="payments.refunded").exists()
+
+
+def test_administrator_refunds_a_payment_through_the_gateway(
+    page, axe_check, login, journey, diana_device
+):
+    """ "Rimborsa": the sandbox gateway first refuses (it never saw the transaction), the
+    payment stays confirmed with the gateway's reason; once the gateway knows it, the refund
+    goes through over HTTP and the payment is refunded."""
+    from core.models import AuditEvent
+    from demo.personas import PERSONAS
+    from payments.conf import SANDBOX_ALIAS
+    from payments.models import Payment, SandboxTransaction
+    from payments.services import set_payment_state, start_payment
+
+    from .browser import totp_code
+
+    due = journey["due"]
+    owner = due.contract.links.get().user
+    payment = start_payment(user=owner, bill=due)
+    set_payment_state(payment=payment, state=Payment.State.CONFIRMED, reference="A1B2C3")
+
+    login(page, "diana", PERSONAS["diana"]["password"], otp=lambda: totp_code(diana_device))
+    page.goto(reverse("payments:staff_detail", args=[payment.uid]))
+    refund = page.get_by_role("region", name="Rimborsa", exact=True)
+    expect(refund).to_contain_text("258,00")
+    axe_check(page)
+    refund.get_by_label("Motivo del rimborso").fill("Bolletta pagata due volte")
+    refund.get_by_role("button", name="Rimborsa", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Conferma il rimborso")
+    expect(page.get_by_label("Motivo del rimborso")).to_have_value("Bolletta pagata due volte")
+    axe_check(page)
+    page.get_by_label(re.compile("^Confermo il rimborso")).check()
+    page.get_by_role("button", name="Rimborsa", exact=True).click()
+    expect(page.locator("main")).to_contain_text(
+        "ha rifiutato il rimborso: Transazione non presente (codice 20)"
+    )
+    axe_check(page)
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.CONFIRMED
+
+    # The gateway approved it (as when the customer pays on the sandbox's page).
+    SandboxTransaction.objects.create(
+        code=payment.code, alias=SANDBOX_ALIAS, amount_cents=25800, esito="OK"
+    )
+    refund = page.get_by_role("region", name="Rimborsa", exact=True)
+    refund.get_by_label("Motivo del rimborso").fill("Bolletta pagata due volte")
+    refund.get_by_label(re.compile("^Confermo il rimborso")).check()
+    refund.get_by_role("button", name="Rimborsa", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Rimborso eseguito dal gestore")
+    expect(page.locator("main")).to_contain_text("rimborsato")
+    expect(page.get_by_role("button", name="Rimborsa", exact=True)).to_have_count(0)
+    axe_check(page)
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.REFUNDED and payment.refund_operation
+    assert AuditEvent.objects.filter(action="payments.refund_failed").count() == 1
     assert AuditEvent.objects.filter(action="payments.refunded").exists()

@@ -6,11 +6,20 @@ too; production sets Nexi's URL, the merchant's alias and its MAC key.
 """
 
 import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 
 SANDBOX_ALIAS = "ALIAS_SANDBOX_SPORTELLO"
+# XPay's back-office refund API ("storno/rimborso"), below the gateway's scheme and host.
+STORNA_PATH = "/ecomm/api/bo/storna"
+# Seconds a call to the gateway's API may take (connect and answer) before staff are told
+# that its outcome is unknown.
+API_TIMEOUT = 10
+# A refund asked of the gateway and not answered after this long (the process died meanwhile)
+# no longer blocks a new "Rimborsa".
+REFUND_CLAIM_MINUTES = 2
 
 
 def provider_name():
@@ -33,6 +42,23 @@ def sandbox_secret():
 
 def xpay_url():
     return getattr(settings, "XPAY_URL", "") or sandbox_url()
+
+
+def sandbox_api_url():
+    return public_url(reverse("payments:sandbox_storna"))
+
+
+def xpay_api_url():
+    """XPAY_API_URL, else the refund API on XPAY_URL's scheme and host
+    (https://ecommerce.nexi.it/ecomm/api/bo/storna for production), else the sandbox's."""
+    configured = getattr(settings, "XPAY_API_URL", "")
+    if configured:
+        return configured
+    hosted = getattr(settings, "XPAY_URL", "")
+    if hosted:
+        parts = urlsplit(hosted)
+        return f"{parts.scheme}://{parts.netloc}{STORNA_PATH}"
+    return sandbox_api_url()
 
 
 def xpay_alias():

@@ -49,6 +49,10 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # "Rimborsa": when a refund was asked of the gateway and its answer is still awaited (a
+    # second request meanwhile is refused); the gateway's idOperazione once it said OK.
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
+    refund_operation = models.CharField(_("id operazione del rimborso"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("pagamento")
@@ -73,3 +77,24 @@ class Payment(models.Model):
     @property
     def is_open(self):
         return self.state in self.OPEN_STATES
+
+
+class SandboxTransaction(models.Model):
+    """What the built-in sandbox gateway (payments.sandbox) remembers of a transaction it
+    decided, as a real gateway does: so that its refund API can refuse an unknown codTrans,
+    a transaction it did not approve, and more than what remains refundable. Not the
+    portal's record of a payment (that is Payment)."""
+
+    code = models.CharField(max_length=30, unique=True)  # codTrans
+    alias = models.CharField(max_length=100)
+    amount_cents = models.PositiveIntegerField()
+    esito = models.CharField(max_length=10)
+    refunded_cents = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "transazione della sandbox"
+        verbose_name_plural = "transazioni della sandbox"
+
+    def __str__(self):
+        return self.code

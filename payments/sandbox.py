@@ -8,10 +8,16 @@ shows the guide's page ("Riassunto ordine", "Seleziona il metodo di pagamento", 
 sito dell'esercente") with test cards, sends the browser back to `url` (or `url_back`) with
 the signed outcome and posts the same outcome to `urlpost` from the worker (tasks.py),
 again until it is answered 200.
+
+It also serves XPay's back-office refund API ("storna", JSON) at
+/pagamenti/sandbox/ecomm/api/bo/storna: it remembers the transactions it decided
+(SandboxTransaction) and refunds an approved one up to its amount, as the real gateway does.
 """
 
+import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -19,7 +25,9 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpResponseRedirect
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +37,16 @@ from django.views.decorators.http import require_POST
 from billing.money import euro, from_cents
 
 from . import conf
-from .providers.xpay import mac_matches, request_mac, response_mac
+from .models import SandboxTransaction
+from .providers.xpay import (
+    API_CURRENCY,
+    api_response_mac,
+    as_text,
+    mac_matches,
+    refund_request_mac,
+    request_mac,
+    response_mac,
+)
 
 SIGNING_SALT = "payments.sandbox.order"
 ORDER_MAX_AGE = 30 * 60
@@ -238,9 +255,108 @@ def gateway_pay(request):
             status=400,
         )
     values = outcome_fields(order, card)
+    remember(order, card)
     if order.get("urlpost"):
         notify_merchant.using(
             run_after=timezone.now() + timedelta(seconds=conf.sandbox_notify_delay())
         ).enqueue(order["urlpost"], values)
     target = order["url_back"] if card.esito == "ERRORE" else order["url"]
     return HttpResponseRedirect(_with_query(target, values))
+
+
+def remember(order, card):
+    """Keep the decided transaction, for the refund API (a real gateway knows its own). An
+    approved one stays approved (the page sent again after paying changes nothing)."""
+    found, created = SandboxTransaction.objects.get_or_create(
+        code=order["codTrans"],
+        defaults={
+            "alias": order["alias"],
+            "amount_cents": int(order["importo"]),
+            "esito": card.esito,
+        },
+    )
+    if not created and found.esito != "OK":
+        SandboxTransaction.objects.filter(pk=found.pk).update(esito=card.esito)
+
+
+# The refund API's refusals: (codice, messaggio). The sandbox's own codes, in the spirit of
+# the real ones; Nexi's list may differ.
+STORNA_ERRORS = {
+    "params": ("2", "Parametri mancanti o non validi"),
+    "alias": ("3", "Alias sconosciuto"),
+    "mac": ("111", "Errore MAC"),
+    "unknown": ("20", "Transazione non presente"),
+    "not_approved": ("40", "Transazione non autorizzata: nulla da stornare"),
+    "too_much": ("41", "Importo superiore al residuo stornabile"),
+}
+STORNA_FIELDS = ("apiKey", "codiceTransazione", "importo", "divisa", "timeStamp", "mac")
+
+
+def storna_answer(esito, secret, *, operation="", error=None):
+    """The signed JSON answer of the refund API (unsigned when the alias is unknown)."""
+    timestamp = str(int(time.time() * 1000))
+    body = {"esito": esito, "idOperazione": operation, "timeStamp": timestamp}
+    body["mac"] = (
+        api_response_mac(esito=esito, operation=operation, timestamp=timestamp, secret=secret)
+        if secret
+        else ""
+    )
+    if error:
+        body["errore"] = {"codice": error[0], "messaggio": error[1]}
+    return JsonResponse(body)
+
+
+def storna_decide(data):
+    """The refund asked by `data` (the request's JSON): (esito, secret, operation, error)."""
+    if not isinstance(data, dict):
+        return "KO", "", "", STORNA_ERRORS["params"]
+    fields = {name: as_text(data.get(name)).strip() for name in STORNA_FIELDS}
+    secret = merchants().get(fields["apiKey"])
+    if secret is None:
+        return "KO", "", "", STORNA_ERRORS["alias"]
+    if any(not fields[name] for name in STORNA_FIELDS):
+        return "KO", secret, "", STORNA_ERRORS["params"]
+    expected = refund_request_mac(
+        alias=fields["apiKey"],
+        code=fields["codiceTransazione"],
+        currency=fields["divisa"],
+        amount_cents=fields["importo"],
+        timestamp=fields["timeStamp"],
+        secret=secret,
+    )
+    if not mac_matches(expected, fields["mac"]):
+        return "KO", secret, "", STORNA_ERRORS["mac"]
+    amount = fields["importo"]
+    if not amount.isdigit() or int(amount) <= 0 or fields["divisa"] != API_CURRENCY:
+        return "KO", secret, "", STORNA_ERRORS["params"]
+    with transaction.atomic():
+        found = (
+            SandboxTransaction.objects.select_for_update()
+            .filter(code=fields["codiceTransazione"], alias=fields["apiKey"])
+            .first()
+        )
+        if found is None:
+            return "KO", secret, "", STORNA_ERRORS["unknown"]
+        if found.esito != "OK":
+            return "KO", secret, "", STORNA_ERRORS["not_approved"]
+        # One conditional UPDATE: two refunds at once cannot both fit (also on SQLite, where
+        # select_for_update is a no-op).
+        done = SandboxTransaction.objects.filter(
+            pk=found.pk, refunded_cents__lte=F("amount_cents") - int(amount)
+        ).update(refunded_cents=F("refunded_cents") + int(amount))
+        if not done:
+            return "KO", secret, "", STORNA_ERRORS["too_much"]
+    return "OK", secret, str(secrets.randbelow(10**9) + 10**9), None
+
+
+@csrf_exempt  # a server-to-server API, signed
+@_enabled
+@require_POST
+def storna(request):
+    """XPay's "storno/rimborso" back-office API, from the gateway's side."""
+    try:
+        data = json.loads(request.body or b"null")
+    except ValueError:
+        data = None
+    esito, secret, operation, error = storna_decide(data)
+    return storna_answer(esito, secret, operation=operation, error=error)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Bill, FeedPayment
 from billing.money import can_pay_online, cents, euro
@@ -18,7 +19,7 @@ from core.outbox import queue_message
 
 from . import conf
 from .models import Payment
-from .providers import ProviderError, get_provider
+from .providers import ProviderError, RefundFailed, get_provider
 
 log = logging.getLogger(__name__)
 State = Payment.State
@@ -43,6 +44,11 @@ class PaymentRefused(Exception):
 
 class InvalidTransition(Exception):
     pass
+
+
+class RefundNotDone(Exception):
+    """ "Rimborsa" did not refund: the payment stays as it was; the message says why and
+    what to do, in Italian, for staff."""
 
 
 def new_code():
@@ -104,11 +110,12 @@ def redirect_form(payment):
     return get_provider(payment.provider).start(payment, email=payment.email)
 
 
-def set_payment_state(*, payment, state, actor=None, reference="", result=""):
+def set_payment_state(*, payment, state, actor=None, reference="", result="", operation=""):
     """The one way a Payment changes state. Locks the bill, then the payment, and checks the
     move (TRANSITIONS); the same state again returns quietly (idempotent). Confirming adds
     the amount to the bill's portal_paid (flagging the payment for refund when the bill was
-    already covered) and queues the receipt e-mail; refunding takes it away again.
+    already covered) and queues the receipt e-mail; refunding takes it away again (and
+    keeps `operation`, the gateway's id of the refund, when it made it).
     Side effects: the row, the bill's portal_paid, an audit entry, maybe one e-mail.
     Raises InvalidTransition for a move TRANSITIONS does not allow."""
     with transaction.atomic():
@@ -134,6 +141,9 @@ def set_payment_state(*, payment, state, actor=None, reference="", result=""):
         elif state == State.REFUNDED:
             payment.refunded_at = now
             payment.needs_refund = False
+            payment.refund_requested_at = None
+            if operation:
+                payment.refund_operation = operation[:40]
             Bill.objects.filter(pk=bill.pk).update(portal_paid=F("portal_paid") - payment.amount)
         payment.save()
         audit.record(
@@ -144,6 +154,7 @@ def set_payment_state(*, payment, state, actor=None, reference="", result=""):
             previous=old,
             result=payment.outcome,
             needs_refund=payment.needs_refund,
+            **({"operation": payment.refund_operation} if operation else {}),
         )
         if state == State.CONFIRMED and payment.email:
             queue_message(
@@ -211,15 +222,141 @@ def process_back(*, payment, data):
         return payment
 
 
-def mark_refunded(*, actor, payment):
-    """Staff record that a confirmed payment was refunded (on the gateway's back-office, or
-    through the provider when it has an API). Checks `payments.refund_payment` again.
-    Side effects: the state change, the bill's portal_paid, an audit entry."""
+def _check_refund_permission(actor):
     if not actor.has_perm("payments.refund_payment"):
         raise PermissionDenied
+
+
+def refund_in_progress(payment):
+    """A "Rimborsa" of `payment` asked the gateway and is still waiting for its answer."""
+    started = payment.refund_requested_at
+    return started is not None and started > timezone.now() - timedelta(
+        minutes=conf.REFUND_CLAIM_MINUTES
+    )
+
+
+REFUND_FAILURES = {
+    "ko": gettext_lazy(
+        "Il gestore dei pagamenti ha rifiutato il rimborso: %(message)s (codice %(code)s). "
+        "Il pagamento resta confermato."
+    ),
+    "unreachable": gettext_lazy(
+        "Il gestore dei pagamenti non è raggiungibile: il rimborso non è stato chiesto e il "
+        "pagamento resta confermato. Riprova più tardi."
+    ),
+    "timeout": gettext_lazy(
+        "Il gestore dei pagamenti non ha risposto in tempo: non sappiamo se il rimborso è "
+        "stato eseguito. Il pagamento resta confermato. Controlla sul back-office di Nexi: "
+        "se il rimborso risulta, usa «Segna come rimborsato», altrimenti riprova."
+    ),
+    "bad_mac": gettext_lazy(
+        "La risposta del gestore dei pagamenti non ha una firma valida e non può essere "
+        "creduta. Il pagamento resta confermato. Controlla sul back-office di Nexi: se il "
+        "rimborso risulta, usa «Segna come rimborsato», altrimenti riprova."
+    ),
+    "bad_response": gettext_lazy(
+        "Il gestore dei pagamenti ha dato una risposta non valida: non sappiamo se il rimborso "
+        "è stato eseguito. Il pagamento resta confermato. Controlla sul back-office di Nexi: "
+        "se il rimborso risulta, usa «Segna come rimborsato», altrimenti riprova."
+    ),
+}
+
+
+def refund_payment(*, actor, payment, reason):
+    """ "Rimborsa": ask the payment's gateway to refund the whole of a confirmed payment;
+    only its signed OK moves the payment to refunded (recording its idOperazione). Checks
+    `payments.refund_payment` again. Returns the Payment, refunded; raises RefundNotDone
+    (the payment unchanged, the message for staff) otherwise.
+
+    Three steps, the HTTP call outside any transaction: (1) lock the payment
+    (select_for_update), check it is confirmed and no other refund is waiting for the
+    gateway, write `refund_requested_at` and commit: a double click or a second operator is
+    refused; (2) call the gateway (up to conf.API_TIMEOUT seconds, no lock held, so nothing
+    else waits on it, and on SQLite the sandbox's answer can be written meanwhile); (3) on
+    OK, set_payment_state(REFUNDED); on anything else clear the claim. A claim older than
+    REFUND_CLAIM_MINUTES (the process died while waiting) no longer blocks. The gateway
+    itself refuses to refund more than the payment: the last line against a double refund.
+    Side effects: the claim, the state change, the bill's portal_paid, audit entries
+    (payments.refund_requested with the reason; payments.refunded or payments.refund_failed)
+    and a log line with the codTrans and the outcome only."""
+    _check_refund_permission(actor)
     provider = get_provider(payment.provider)
-    provider.refund(payment)
-    return set_payment_state(payment=payment, state=State.REFUNDED, actor=actor)
+    if not provider.refunds_online:
+        raise RefundNotDone(
+            _("Questo gestore non fa rimborsi dal portale: fallo sul suo back-office.")
+        )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.state != State.CONFIRMED:
+            raise RefundNotDone(_("Solo un pagamento confermato può essere rimborsato."))
+        if refund_in_progress(locked):
+            raise RefundNotDone(
+                _("Un rimborso di questo pagamento è già stato chiesto al gestore: attendi.")
+            )
+        now = timezone.now()
+        # The conditional UPDATE is the claim (also on SQLite, where select_for_update does
+        # nothing): of two requests at once, one changes the row.
+        claimed = (
+            Payment.objects.filter(pk=locked.pk, state=State.CONFIRMED)
+            .filter(refund_requested_at=locked.refund_requested_at)
+            .update(refund_requested_at=now)
+        )
+        if not claimed:
+            raise RefundNotDone(
+                _("Un rimborso di questo pagamento è già stato chiesto al gestore: attendi.")
+            )
+        audit.record(
+            actor=actor,
+            action="payments.refund_requested",
+            obj=locked,
+            reason=reason,
+            amount=str(locked.amount),
+        )
+    try:
+        refunded = provider.refund(locked)
+    except RefundFailed as failure:
+        Payment.objects.filter(pk=locked.pk, refund_requested_at=now).update(
+            refund_requested_at=None
+        )
+        audit.record(
+            actor=actor,
+            action="payments.refund_failed",
+            obj=locked,
+            outcome=failure.kind,
+            code=failure.code,
+            message=failure.message,
+        )
+        log.warning("refund %s: %s %s", locked.code, failure.kind, failure.code)
+        raise RefundNotDone(
+            str(REFUND_FAILURES[failure.kind])
+            % {"code": failure.code or "-", "message": failure.message or "-"}
+        ) from None
+    log.info("refund %s: OK %s", locked.code, refunded.operation)
+    return set_payment_state(
+        payment=locked, state=State.REFUNDED, actor=actor, operation=refunded.operation
+    )
+
+
+def mark_refunded(*, actor, payment, reason=""):
+    """ "Segna come rimborsato": staff record a refund made elsewhere (on the gateway's
+    back-office, by bank transfer …); nothing is asked of the gateway. Checks
+    `payments.refund_payment` again; refuses while a "Rimborsa" waits for the gateway.
+    Side effects: the state change, the bill's portal_paid, audit entries (the reason as
+    payments.refund_reason)."""
+    _check_refund_permission(actor)
+    with transaction.atomic():
+        # set_payment_state's order (bill, then payment), so that a "Rimborsa" claiming the
+        # payment meanwhile is either seen here or finds it refunded.
+        Bill.objects.select_for_update().get(pk=payment.bill_id)
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if refund_in_progress(locked):
+            raise RefundNotDone(
+                _("Un rimborso di questo pagamento è già stato chiesto al gestore: attendi.")
+            )
+        payment = set_payment_state(payment=locked, state=State.REFUNDED, actor=actor)
+        if reason:
+            audit.record(actor=actor, action="payments.refund_reason", obj=payment, reason=reason)
+    return payment
 
 
 def forget_user(user):

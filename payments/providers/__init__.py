@@ -5,7 +5,7 @@
 """
 
 from .. import conf
-from .base import Outcome, Provider, ProviderError
+from .base import Outcome, Provider, ProviderError, Refunded, RefundFailed
 from .xpay import SandboxProvider, XPayProvider
 
 PROVIDERS = {
@@ -22,4 +22,12 @@ def get_provider(name=None):
         raise ProviderError(f"unknown payment provider {name!r}") from None
 
 
-__all__ = ["PROVIDERS", "Outcome", "Provider", "ProviderError", "get_provider"]
+__all__ = [
+    "PROVIDERS",
+    "Outcome",
+    "Provider",
+    "ProviderError",
+    "RefundFailed",
+    "Refunded",
+    "get_provider",
+]

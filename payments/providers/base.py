@@ -25,12 +25,40 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refunded:
+    """The gateway said, with a valid signature, that it refunded: `operation` is its id of
+    the refund (XPay's idOperazione)."""
+
+    operation: str
+
+
+class RefundFailed(Exception):
+    """A refund the gateway did not confirm. `kind` says what happened:
+
+    - "ko": the gateway refused it, with its `code` and `message` (signed, trusted);
+    - "unreachable": no connection could be made: nothing was sent;
+    - "timeout", "bad_response" (not the expected JSON, an HTTP error), "bad_mac" (an answer
+      whose signature is wrong): the request may have reached the gateway, its outcome is
+      unknown until staff look at the gateway's own back-office."""
+
+    UNKNOWN_OUTCOME = ("timeout", "bad_response", "bad_mac")
+
+    def __init__(self, kind, *, code="", message=""):
+        super().__init__(kind)
+        self.kind = kind
+        self.code = str(code)[:20]
+        self.message = str(message)[:200]
+
+
 class Provider:
     """A payment provider: start an attempt, read the browser's return and the gateway's
     server-to-server notification, refund, and name the gateway's id of an attempt."""
 
     name = ""
     label = ""
+    # True when refund() asks the gateway through an API ("Rimborsa" on the staff page).
+    refunds_online = False
 
     def start(self, payment, *, email):
         """Where the browser goes to pay: {"url": ..., "fields": {name: value}} (a POST form
@@ -48,9 +76,10 @@ class Provider:
         raise NotImplementedError
 
     def refund(self, payment):
-        """Ask the gateway to refund `payment`; returns True when done through an API, False
-        when staff make the refund on the gateway's own back-office (then they mark it)."""
-        return False
+        """Ask the gateway to refund the whole of `payment`: a Refunded once the gateway
+        confirmed it; RefundFailed otherwise. Only for providers with `refunds_online`; with
+        the others staff refund on the gateway's back-office and then mark it."""
+        raise NotImplementedError
 
     def reference(self, payment):
         """The gateway's id of the attempt, as its back-office shows it."""

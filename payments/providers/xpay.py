@@ -9,18 +9,32 @@ languageId=ITA, descrizione and mac = lowercase hex SHA-1 of
 Outcome (to url and urlpost, and to url_back): codTrans, esito (OK/KO/ANNULLO/ERRORE/PEN),
 importo, divisa, data, orario, codAut, mac and more; mac = SHA-1 of
 "codTrans=…esito=…importo=…divisa=…data=…orario=…codAut=…<secret>", compared in constant time.
+
+Refund ("storno/rimborso", XPay's back-office API, as Nexi's samples call it): POST JSON to
+XPAY_API_URL with apiKey (the alias), codiceTransazione (our codTrans), importo (cents, a
+string), divisa ("978": this API names the currency by its ISO 4217 number), timeStamp (ms
+since the epoch) and mac = SHA-1 of "apiKey=…codiceTransazione=…divisa=…importo=…timeStamp=…
+<secret>". The answer: esito (OK/KO), idOperazione, timeStamp, mac = SHA-1 of
+"esito=…idOperazione=…timeStamp=…<secret>" and, on KO, errore {codice, messaggio}.
 """
 
 import hashlib
 import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
 
 from django.urls import reverse
 
 from .. import conf
 from ..models import Payment
-from .base import Outcome, Provider, ProviderError
+from .base import Outcome, Provider, ProviderError, Refunded, RefundFailed
 
 CURRENCY = "EUR"
+API_CURRENCY = "978"  # EUR, as the back-office API names it
+MAX_ANSWER_BYTES = 64 * 1024
 ESITO_STATES = {
     "OK": Payment.State.CONFIRMED,
     "KO": Payment.State.FAILED,
@@ -49,12 +63,99 @@ def mac_matches(expected, given):
     return hmac.compare_digest(expected.encode(), (given or "").strip().lower().encode())
 
 
+def refund_request_mac(*, alias, code, currency, amount_cents, timestamp, secret):
+    return sha1_hex(
+        f"apiKey={alias}codiceTransazione={code}divisa={currency}"
+        f"importo={amount_cents}timeStamp={timestamp}{secret}"
+    )
+
+
+def api_response_mac(*, esito, operation, timestamp, secret):
+    return sha1_hex(f"esito={esito}idOperazione={operation}timeStamp={timestamp}{secret}")
+
+
+def as_text(value):
+    """A JSON value as the gateway's MAC reads it: null is empty, numbers as written."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def post_json(url, payload, *, timeout):
+    """POST `payload` as JSON to `url`; the decoded answer (a dict). An HTTP error whose body
+    is the API's JSON is read like any answer. Raises RefundFailed: "unreachable" when no
+    connection was made, "timeout", or "bad_response"."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise RefundFailed("unreachable", message="URL non http(s)")
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read(MAX_ANSWER_BYTES)
+    except urllib.error.HTTPError as exc:
+        body = exc.read(MAX_ANSWER_BYTES) if exc.fp else b""
+        status = exc.code
+        exc.close()
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and "esito" in answer:
+            return answer
+        raise RefundFailed("bad_response", code=f"HTTP {status}") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise RefundFailed("timeout") from None
+        raise RefundFailed("unreachable", message=type(exc.reason).__name__) from None
+    except TimeoutError:
+        raise RefundFailed("timeout") from None
+    except OSError as exc:  # the connection broke once the request was sent
+        raise RefundFailed("bad_response", message=type(exc).__name__) from None
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        raise RefundFailed("bad_response", message="JSON non valido") from None
+    if not isinstance(answer, dict):
+        raise RefundFailed("bad_response", message="JSON non valido")
+    return answer
+
+
+def read_refund_answer(answer, secret):
+    """The storna API's answer, its signature checked: a Refunded, else RefundFailed."""
+    esito = as_text(answer.get("esito"))
+    operation = as_text(answer.get("idOperazione"))
+    expected = api_response_mac(
+        esito=esito, operation=operation, timestamp=as_text(answer.get("timeStamp")), secret=secret
+    )
+    if not mac_matches(expected, as_text(answer.get("mac"))):
+        raise RefundFailed("bad_mac")
+    if esito == "OK" and operation:
+        return Refunded(operation=operation[:40])
+    if esito == "KO":
+        error = answer.get("errore")
+        error = error if isinstance(error, dict) else {}
+        raise RefundFailed(
+            "ko", code=as_text(error.get("codice")), message=as_text(error.get("messaggio"))
+        )
+    raise RefundFailed("bad_response", message=f"esito {esito[:10]!r}")
+
+
 class XPayProvider(Provider):
     name = "xpay"
     label = "Nexi XPay"
+    refunds_online = True
 
     def url(self):
         return conf.xpay_url()
+
+    def api_url(self):
+        return conf.xpay_api_url()
 
     def alias(self):
         return conf.xpay_alias()
@@ -111,6 +212,32 @@ class XPayProvider(Provider):
     def parse_notification(self, data):
         return self._outcome(data)
 
+    def refund_request(self, payment, *, timestamp=None):
+        """The storna API's request for the whole of `payment` (a dict, sent as JSON)."""
+        from billing.money import cents
+
+        timestamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
+        amount = str(cents(payment.amount))
+        return {
+            "apiKey": self.alias(),
+            "codiceTransazione": payment.code,
+            "importo": amount,
+            "divisa": API_CURRENCY,
+            "timeStamp": timestamp,
+            "mac": refund_request_mac(
+                alias=self.alias(),
+                code=payment.code,
+                currency=API_CURRENCY,
+                amount_cents=amount,
+                timestamp=timestamp,
+                secret=self.secret(),
+            ),
+        }
+
+    def refund(self, payment):
+        answer = post_json(self.api_url(), self.refund_request(payment), timeout=conf.API_TIMEOUT)
+        return read_refund_answer(answer, self.secret())
+
 
 class SandboxProvider(XPayProvider):
     """The same protocol, always against the portal's built-in gateway (payments.sandbox)."""
@@ -120,6 +247,9 @@ class SandboxProvider(XPayProvider):
 
     def url(self):
         return conf.sandbox_url()
+
+    def api_url(self):
+        return conf.sandbox_api_url()
 
     def alias(self):
         return conf.SANDBOX_ALIAS

@@ -69,3 +69,30 @@ def test_ten_pagamento_at_once_open_one_attempt(postgres):
     assert not [r for r in results if not isinstance(r, int | PaymentRefused)]
     assert Payment.objects.count() == 1
     assert len({r for r in results if isinstance(r, int)}) == 1
+
+
+def test_five_rimborsa_at_once_refund_once(postgres, xpay_settings, fake_gateway):
+    """A double click, or two operators at once: one request reaches the gateway."""
+    from accounts.staff import ROLE_ADMIN
+    from accounts.tests.factories import UserFactory, staff_member
+    from payments.services import RefundNotDone, refund_payment, set_payment_state
+
+    from .conftest import answer
+
+    user = UserFactory()
+    bill = BillFactory(contract=linked_contract(user), amount=Decimal("80.00"))
+    payment = set_payment_state(
+        payment=start_payment(user=user, bill=bill), state=Payment.State.CONFIRMED
+    )
+    admin = staff_member(ROLE_ADMIN)
+    fake_gateway.reply(answer("OK", "555"), delay=0.3)
+    results = together(
+        5, lambda: refund_payment(actor=admin, payment=payment, reason="doppio clic")
+    )
+    assert len(fake_gateway.requests) == 1
+    assert len([r for r in results if isinstance(r, Payment)]) == 1
+    assert len([r for r in results if isinstance(r, RefundNotDone)]) == 4
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.REFUNDED
+    assert payment.refund_operation == "555"
+    assert Bill.objects.get().portal_paid == 0

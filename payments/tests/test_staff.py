@@ -47,7 +47,7 @@ def test_operator_sees_payments_but_cannot_refund(client, confirmed):
     page = client.get(reverse("payments:staff_detail", args=[confirmed.uid]))
     assert "Segna come rimborsato" not in page.content.decode()
     refund = client.post(reverse("payments:staff_refund", args=[confirmed.uid]), {"reason": "x"})
-    assert refund.status_code == 404
+    assert refund.status_code == 403
     confirmed.refresh_from_db()
     assert confirmed.state == Payment.State.CONFIRMED
     assert AuditEvent.objects.filter(action="payments.staff_view", actor=operator).exists()
