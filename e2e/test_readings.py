@@ -235,3 +235,53 @@ def test_operator_rejects_a_reading_and_the_customer_sees_why(
     expect(section).to_contain_text(reason.text)
     shot(other, "8-customer-rejected")
     axe_check(other)
+
+
+def test_the_photo_stays_attached_through_the_leak_confirmation(
+    page, axe_check, login, console, customer, water, tmp_path, settings
+):
+    """A very high value with a photo: the confirmation page says the photo is still
+    attached (with "Togli la foto" and "Sostituisci la foto"), the customer confirms without
+    choosing it again, and the receipt says the photo was received."""
+    from PIL import Image
+
+    from readings.models import PendingPhoto, Reading
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    photo = tmp_path / "contatore-cucina.jpg"
+    Image.new("RGB", (320, 240), (10, 90, 110)).save(photo, format="JPEG")
+    login(page, "lucia.bianchi", CUSTOMER_PASSWORD, check=axe_check)
+    page.goto(f"/letture/{water['link'].uid}/nuova/")
+    expect(h1(page)).to_contain_text("nuova")
+    main = page.locator("main")
+    page.get_by_label(re.compile(r"^Lettura \(m³\)")).fill(str(water["last"] + 900))
+    page.get_by_label(re.compile(r"^Foto del contatore")).set_input_files(photo)
+    page.get_by_role("button", name="Invia la lettura").click()
+    expect(main).to_contain_text("Come scoprire una perdita nascosta")
+    held = main.get_by_role("group", name=re.compile("^Foto allegata"))
+    expect(held).to_contain_text("Foto allegata: contatore-cucina.jpg")
+    expect(held.get_by_label("Togli la foto")).not_to_be_checked()
+    expect(page.get_by_label(re.compile(r"^Sostituisci la foto"))).to_be_visible()
+    assert PendingPhoto.objects.count() == 1
+    shot(page, "9-leak-photo-kept")
+    axe_check(page)
+
+    page.get_by_label(re.compile("^Ho controllato")).check()
+    page.get_by_role("button", name="Invia la lettura").click()
+    expect(h1(page)).to_have_text("Lettura ricevuta")
+    receipt = page.get_by_role("status")
+    expect(receipt).to_contain_text("Foto")
+    expect(receipt).to_contain_text("ricevuta · Apri la foto inviata")
+    expect(receipt.get_by_role("link", name="Apri la foto inviata")).to_be_visible()
+    shot(page, "10-receipt-with-photo")
+    axe_check(page)
+    reading = Reading.objects.get(source="customer")
+    assert reading.photo and reading.leak_confirmed
+    assert not PendingPhoto.objects.exists()
+    console.assert_clean(allow=[BAD_REQUEST_LINE])

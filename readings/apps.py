@@ -25,6 +25,14 @@ def _section(request, link):
     return contract_section(request, link)
 
 
+def prune_held_photos(sender, **kwargs):
+    """Daily: the photos held for a confirmation that never came (their token expired)."""
+    from .forms import PHOTO_TOKEN_MAX_AGE
+    from .services import prune_held_photos as prune
+
+    return prune(PHOTO_TOKEN_MAX_AGE)
+
+
 class ReadingsConfig(AppConfig):
     name = "readings"
     verbose_name = _("Letture contatore")
@@ -61,3 +69,4 @@ class ReadingsConfig(AppConfig):
         for role, perms in ROLE_PERMISSIONS.items():
             registry.register_role_permissions(role, perms)
         housekeeping.connect(services.on_housekeeping, dispatch_uid="readings.notify_verdicts")
+        housekeeping.connect(prune_held_photos, dispatch_uid="readings.prune_held_photos")

@@ -19,11 +19,11 @@ READINGS_HEADER = (
 def my_readings(user):
     """The "letture" section of "Scarica i miei dati": the readings the user sent."""
     readings = (
-        Reading.objects.filter(user=user).select_related("meter__contract").order_by("read_on")
+        Reading.objects.filter(user=user).select_related("meter", "contract").order_by("read_on")
     )
     return [
         {
-            "codice_servizio": r.meter.contract.service_code,
+            "codice_servizio": r.contract.service_code,
             "matricola_contatore": r.meter.serial,
             "data": local_time(r.read_on),
             "lettura_m3": r.value,
@@ -45,7 +45,7 @@ def readings_since(since=None):
     The rows are read locked and marked exported before the first one is written: from then
     on a second reading on the same day no longer replaces them (submit_reading locks the
     same row), so the billing system never holds a value the portal has replaced."""
-    readings = Reading.objects.filter(received_at__isnull=False).select_related("meter__contract")
+    readings = Reading.objects.filter(received_at__isnull=False).select_related("meter", "contract")
     if since is not None:
         readings = readings.filter(changed_at__gt=since)
     with transaction.atomic():
@@ -61,7 +61,7 @@ def readings_since(since=None):
         yield (
             r.pk,
             r.meter.serial,
-            r.meter.contract.service_code,
+            r.contract.service_code,
             r.read_on.isoformat(),
             r.value,
             "yes" if r.photo else "no",

@@ -5,8 +5,14 @@ Registered by ReadingsConfig.ready().
 meters.csv is keyed on the meter's serial. readings.csv has no code of its own: a reading is
 known by its meter, its day and its source, so its key is "serial|read_on|source"
 (the spec's `row_key`).
+
+Each reading records the contract it was taken under: its meter's contract at import time
+(one tuple lookup per row, from the map loaded once). A row dated before that contract's
+start_date was taken under an earlier holder: it goes to the contract that holds the meter's
+readings of that time (EarlierHolders, one query per import, run only if such a row comes).
 """
 
+from django.db.models import F, Min
 from django.utils.translation import gettext as _
 
 from customers.models import Contract
@@ -118,9 +124,50 @@ def normalise_reading(values):
     return values
 
 
-def check_reading(values, meters, rejected_meters, dates=None):
-    """The row's values for Reading, or RowError with every problem found. `dates` caches
-    parsed read_on values (a feed holds a few hundred distinct days in millions of rows)."""
+class EarlierHolders:
+    """The contracts a meter was on before its current one, known from the readings already
+    stored under them: {meter id: [(first day, contract id)]}, loaded with one query the first
+    time a row needs it (a row dated before its meter's current contract started)."""
+
+    def __init__(self, empty=False):
+        # An empty table (a first load) has no earlier holders: the rows this file writes go
+        # to their meter's current contract.
+        self.by_meter = {} if empty else None
+
+    def load(self):
+        self.by_meter = {}
+        rows = (
+            Reading.objects.exclude(contract_id=F("meter__contract_id"))
+            .values_list("meter_id", "contract_id")
+            .annotate(first=Min("read_on"))
+            .order_by()
+        )
+        for meter_id, contract_id, first in rows:
+            self.by_meter.setdefault(meter_id, []).append((first, contract_id))
+        for held in self.by_meter.values():
+            held.sort()
+
+    def contract_on(self, meter_id, current, day):
+        """The contract that held meter `meter_id` on `day` (before `current` started): the
+        latest earlier holder that started on or before it, else the first earlier holder;
+        `current` when the meter has no earlier holder on record."""
+        if self.by_meter is None:
+            self.load()
+        held = self.by_meter.get(meter_id)
+        if not held:
+            return current
+        found = held[0][1]
+        for first, contract_id in held:
+            if first > day:
+                break
+            found = contract_id
+        return found
+
+
+def check_reading(values, meters, rejected_meters, dates=None, earlier=None):
+    """The row's values for Reading, or RowError with every problem found. `meters` maps a
+    serial to (id, digits, contract id, contract start_date). `dates` caches parsed read_on
+    values (a feed holds a few hundred distinct days in millions of rows)."""
     serial, read, value_text, source, status, reason = values
     problems = []
     meter = None
@@ -161,9 +208,13 @@ def check_reading(values, meters, rejected_meters, dates=None):
     too_long(problems, "reason", reason, READING_MAX["reason_text"])
     if problems:
         raise RowError("; ".join(problems))
+    contract = meter[2]
+    if meter[3] is not None and read_on < meter[3]:
+        contract = (earlier or EarlierHolders()).contract_on(meter[0], contract, read_on)
     return (
         reading_key(values),
         meter[0],
+        contract,
         read_on,
         value,
         source,
@@ -173,14 +224,18 @@ def check_reading(values, meters, rejected_meters, dates=None):
 
 
 def reading_checker(importer):
-    meters = {serial: (pk, digits) for serial, pk, digits in Meter.objects.values_list(
-        "serial", "id", "digits"
-    )}  # fmt: skip
+    meters = {
+        serial: (pk, digits, contract, start)
+        for serial, pk, digits, contract, start in Meter.objects.values_list(
+            "serial", "id", "digits", "contract_id", "contract__start_date"
+        )
+    }
     rejected = importer.rejected.get(METERS, {})
     dates = {}
+    earlier = EarlierHolders(empty=not Reading.objects.exists())
 
     def check(values):
-        return check_reading(values, meters, rejected, dates)
+        return check_reading(values, meters, rejected, dates, earlier)
 
     return check
 
@@ -192,8 +247,8 @@ READING_SPEC = FileSpec(
     columns=("serial", "read_on", "value", "source", "status", "reason"),
     required=frozenset({"serial", "read_on", "value", "source"}),
     fields=(
-        "feed_key", "meter", "read_on", "value", "source", "status", "reason_text", "checksum",
-        "updated_at",
+        "feed_key", "meter", "contract", "read_on", "value", "source", "status", "reason_text",
+        "checksum", "updated_at",
     ),
     normalise=normalise_reading,
     checker=reading_checker,

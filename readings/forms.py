@@ -13,7 +13,7 @@ from core.uploads import MAX_BYTES, check_upload
 
 from . import conf, services
 from .chart import number
-from .models import RejectionReason
+from .models import PendingPhoto, Reading, RejectionReason
 
 PHOTO_KINDS = ("jpeg", "png", "heic")
 CONFIRMATION_SALT = "readings.confirmation"
@@ -35,6 +35,36 @@ def confirmation_valid(token, meter, value, submission, kind):
     except signing.BadSignature:
         return False
     return found == [meter.pk, value, str(submission), kind]
+
+
+PHOTO_SALT = "readings.held-photo"
+PHOTO_TOKEN_MAX_AGE = 3600  # as long as the confirmation it waits for; housekeeping deletes it
+
+
+def photo_token(held, user, submission):
+    """Names a photo held for the confirmation page (services.hold_photo): signed, bound to
+    the user and to the form's one-time key, valid PHOTO_TOKEN_MAX_AGE seconds."""
+    return signing.dumps([user.pk, str(held.uid), str(submission)], salt=PHOTO_SALT)
+
+
+def held_photo(token, user, submission):
+    """The PendingPhoto `token` names, if it is this user's, for this form, not expired and
+    still held; else None (a tampered token, another user's, an old one)."""
+    if not token or submission is None or user is None:
+        return None
+    try:
+        found = signing.loads(token, salt=PHOTO_SALT, max_age=PHOTO_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(found, list) or len(found) != 3:
+        return None
+    user_pk, uid, form_key = found
+    if user_pk != user.pk or form_key != str(submission):
+        return None
+    try:
+        return PendingPhoto.objects.filter(uid=uuid.UUID(str(uid)), user=user).first()
+    except ValueError:
+        return None
 
 
 def thousands(value):
@@ -65,11 +95,19 @@ class ReadingForm(forms.Form):
     # Handed out with each warning (confirmation_token); the confirmations count only with it.
     rollover_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     leak_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    # The photo checked on an earlier post of this form and held for the confirmation.
+    photo_token = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+    remove_photo = forms.BooleanField(label=_("Togli la foto"), required=False)
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, meter, today=None, **kwargs):
+    def __init__(self, *args, meter, user=None, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.meter = meter
+        self.user = user
+        self.photo_kind = None
+        self.held_photo = None  # the PendingPhoto the token names (when kept)
+        self.dropped_photo = None  # the one the customer removed
+        self.photo_token_value = ""
         self.today = today or timezone.localdate()
         self.assessment = None
         self.show_rollover = False
@@ -126,8 +164,34 @@ class ReadingForm(forms.Form):
         data[f"confirm_{kind}"] = ticked
         return ticked
 
+    def _held(self, data):
+        """The photo held from the page before: kept, removed ("Togli la foto"), replaced by
+        a new photo, or refused (a token that is not this user's, for this form)."""
+        token = data.get("photo_token")
+        if not token:
+            return
+        held = held_photo(token, self.user, data.get("submission"))
+        if held is None:
+            if data.get("photo"):
+                return  # a new photo replaces it anyway
+            submission = data.get("submission")
+            if (
+                submission is not None
+                and Reading.objects.filter(user=self.user, submission=submission).exists()
+            ):
+                return  # the same form again: the reading it stored is shown
+            self.add_error(
+                "photo",
+                _("La foto allegata non è più disponibile: se vuoi inviarla, sceglila di nuovo."),
+            )
+        elif data.get("remove_photo"):
+            self.dropped_photo = held
+        else:
+            self.held_photo = held
+
     def clean(self):
         data = super().clean()
+        self._held(data)
         value = data.get("value")
         if value is None or self.errors:
             data["confirm_rollover"] = data["confirm_leak"] = False

@@ -15,7 +15,7 @@ REJECTED = "reading_rejected"
 
 
 def _context(reading):
-    contract = reading.meter.contract
+    contract = reading.contract
     link = contract.links.filter(user=reading.user).first()
     url = settings.PUBLIC_URL + (
         reverse("readings:history", args=[link.uid]) if link else reverse("customers:services")

@@ -6,7 +6,9 @@ new serial on the same contract, so both histories stay. A reading is the operat
 billing system) or an estimate (`estimated`). Rows from the billing system's feed carry
 `feed_key` ("serial|read_on|source") and the feed's `checksum`; a customer's reading sent on
 the portal gets the same kind of key, so the billing system's verdict on it (a `customer`
-row with its status) updates that very row.
+row with its status) updates that very row. Each reading records the contract it was taken
+under (the meter's contract at the time), so a meter that moves to another holder's contract
+leaves its history with the contract that took it.
 """
 
 import uuid
@@ -47,6 +49,28 @@ class Meter(models.Model):
         return 10**self.digits
 
 
+class PendingPhoto(models.Model):
+    """A photo checked and re-encoded while the "nuova" page came back with a warning: kept
+    in the private storage until the customer confirms (then it becomes the reading's photo),
+    removes or replaces it, or `manage.py housekeeping` deletes it (after
+    forms.PHOTO_TOKEN_MAX_AGE). The form names it with a signed token bound to the user and
+    to the form's one-time key."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)  # in the private storage
+    kind = models.CharField(max_length=10)  # "jpeg" or "png", as stored
+    filename = models.CharField(max_length=100)  # the customer's name for it, shown back
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("foto in attesa di conferma")
+        verbose_name_plural = _("foto in attesa di conferma")
+
+    def __str__(self):
+        return str(self.uid)
+
+
 class RejectionReason(models.Model):
     """A reason staff choose when they reject a self-reading; the utility edits the list
     (Amministrazione → Motivi di rifiuto)."""
@@ -78,10 +102,19 @@ class Reading(models.Model):
     # Only readings sent on the portal have a uid (URLs, receipts); feed rows may not.
     uid = models.UUIDField(null=True, editable=False)
     feed_key = models.CharField(max_length=64, unique=True)
-    # Indexed by readings_meter_day (meter, read_on); the feed's rows, 3 million of them,
-    # carry only the indexes they need: the unique keys below are partial.
+    # Indexed by readings_contract_day (contract, meter, read_on); the feed's rows, 3 million
+    # of them, carry only the indexes they need: the unique keys below are partial.
     meter = models.ForeignKey(
         Meter, on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
+    # The contract the reading was taken under: the meter's contract when the feed brought it
+    # or the customer sent it. A meter moved to another contract (a change of holder) leaves
+    # its readings with the contract that took them.
+    contract = models.ForeignKey(
+        "customers.Contract",
+        on_delete=models.CASCADE,
+        related_name="readings_taken",
+        db_index=False,  # readings_contract_day
     )
     read_on = models.DateField(_("data"))
     value = models.PositiveIntegerField(_("lettura (m³)"))
@@ -134,7 +167,7 @@ class Reading(models.Model):
         ordering = ["-read_on", "-id"]
         permissions = [("validate_reading", "Can validate or reject self-readings")]
         indexes = [
-            models.Index(fields=["meter", "read_on"], name="readings_meter_day"),
+            models.Index(fields=["contract", "meter", "read_on"], name="readings_contract_day"),
             models.Index(
                 fields=["status", "received_at"],
                 name="readings_queue",

@@ -26,21 +26,28 @@ def takes_readings(contract):
 
 
 def meters_of(contract):
-    return list(Meter.objects.filter(contract=contract).order_by("installed_on", "pk"))
+    """The meters on the contract now and those that were (a meter moved to another contract
+    keeps its readings with this one): one query."""
+    taken = Reading.objects.filter(contract=contract).values("meter_id")
+    return list(
+        Meter.objects.filter(Q(contract=contract) | Q(pk__in=taken)).order_by("installed_on", "pk")
+    )
 
 
-def current_of(meters):
+def current_of(meters, contract=None):
+    """The meter the page shows: of those on `contract` now (all of `meters` without it), the
+    one not removed, else the last installed; of the meters that left, the last."""
     if not meters:
         return None
+    if contract is not None:
+        meters = [m for m in meters if m.contract_id == contract.pk] or meters
     on = [m for m in meters if m.removed_on is None] or meters
     return on[-1]
 
 
 def contract_period(contract):
-    """The readings a contract's pages show: those of its meters taken while the contract
-    ran (from its start to its end, when the feed gives them). A meter moved to another
-    contract (a change of holder) keeps its readings, and the new holder does not see the
-    previous holder's."""
+    """The contract's dates (from its start to its end, when the feed gives them) as a Q on
+    the reading."""
     period = Q()
     if contract.start_date:
         period &= Q(read_on__gte=contract.start_date)
@@ -49,11 +56,19 @@ def contract_period(contract):
     return period
 
 
-def readings_of(meters, contract=None):
-    readings = Reading.objects.filter(meter__in=[m.pk for m in meters])
-    if contract is not None:
-        readings = readings.filter(contract_period(contract))
-    return readings.select_related("meter").order_by("-read_on", "-id")
+def taken_under(contract):
+    """The readings a contract's pages, chart and leak check use: those taken under it (the
+    reading's own contract, not its meter's current one, so after a change of holder each
+    holder keeps their own and sees nobody else's), within the contract's dates."""
+    return Q(contract=contract) & contract_period(contract)
+
+
+def readings_of(contract):
+    return (
+        Reading.objects.filter(taken_under(contract))
+        .select_related("meter")
+        .order_by("-read_on", "-id")
+    )
 
 
 def row(reading):
@@ -78,8 +93,8 @@ def row(reading):
 def contract_section(request, link):
     """The "Letture contatore" block of a water contract's page (registered in apps.py)."""
     meters = meters_of(link.contract)
-    meter = current_of(meters)
-    latest = [row(r) for r in readings_of(meters, link.contract)[:LATEST]] if meters else []
+    meter = current_of(meters, link.contract)
+    latest = [row(r) for r in readings_of(link.contract)[:LATEST]] if meters else []
     return {
         "link": link,
         "meter": meter,
@@ -95,10 +110,10 @@ def customer_reading(user, uid):
     """A reading the user sent, from a contract still linked to the profile; 404 for anyone
     else (the photo is shown only to whoever sent it, and to staff)."""
     return get_object_or_404(
-        Reading.objects.select_related("meter__contract"),
+        Reading.objects.select_related("meter", "contract"),
         uid=uid,
         user=user,
-        meter__contract__links__user=user,
+        contract__links__user=user,
     )
 
 
@@ -112,14 +127,12 @@ def due_on(reading):
 def queue(*, status=Reading.Status.RECEIVED, q=""):
     """Customer readings sent on the portal; oldest first, so the overdue come first (the
     due day grows with the day received)."""
-    readings = Reading.objects.filter(received_at__isnull=False).select_related("meter__contract")
+    readings = Reading.objects.filter(received_at__isnull=False).select_related("meter", "contract")
     if status:
         readings = readings.filter(status=status)
     if q:
         q = q.strip()
-        readings = readings.filter(meter__serial=q) | readings.filter(
-            meter__contract__service_code=q
-        )
+        readings = readings.filter(meter__serial=q) | readings.filter(contract__service_code=q)
     if status == Reading.Status.RECEIVED:
         return readings.order_by("received_at", "pk")
     if not status:
@@ -149,7 +162,7 @@ def queue_row(reading, today=None):
 
 def staff_reading(uid):
     return get_object_or_404(
-        Reading.objects.select_related("meter__contract__holder", "user", "decided_by"),
+        Reading.objects.select_related("meter", "contract__holder", "user", "decided_by"),
         uid=uid,
         received_at__isnull=False,
     )

@@ -14,11 +14,12 @@ from core import audit
 from core.uploads import clean_image, private_storage, store
 
 from . import conf, consumption, mail
-from .models import Meter, Reading
-from .selectors import contract_period
+from .models import Meter, PendingPhoto, Reading
+from .selectors import meters_of, taken_under
 
 log = logging.getLogger(__name__)
 PERMISSION = "readings.validate_reading"
+HELD_MAX = 5  # photos held for a confirmation, per customer
 
 
 class ReadingRefused(Exception):
@@ -44,10 +45,13 @@ class Assessment:
         return self.high
 
 
-def last_validated(meter, before=None):
-    readings = meter.readings.filter(status=Reading.Status.VALIDATED).exclude(
-        source=Reading.Source.ESTIMATED
-    )
+def last_validated(meter, before=None, contract_id=None):
+    """The meter's last validated reading (not an estimate) taken under its contract (or
+    `contract_id`): after a change of holder the previous holder's readings are neither
+    compared with nor shown."""
+    readings = meter.readings.filter(
+        status=Reading.Status.VALIDATED, contract_id=contract_id or meter.contract_id
+    ).exclude(source=Reading.Source.ESTIMATED)
     if before is not None:
         readings = readings.filter(read_on__lte=before)
     return readings.order_by("-read_on", "-id").first()
@@ -68,9 +72,8 @@ def assess(meter, value, *, today=None, rollover=False):
     # The usual consumption is this contract's own: after a change of holder the previous
     # holder's consumption is neither compared with nor shown.
     contract = meter.contract
-    meters = list(contract.meters.all())
     end = max(today, last.read_on + timedelta(days=1))
-    spans = consumption.intervals(meters, period=contract_period(contract))
+    spans = consumption.intervals(meters_of(contract), period=taken_under(contract))
     reference = consumption.reference_per_day(spans, last.read_on, end)
     high = bool(reference) and per_day >= conf.leak_factor() * reference
     return Assessment(last, below, per_day, reference, high)
@@ -97,12 +100,16 @@ def _delete_photo(name):
 
 
 def submit_reading(*, user, meter, value, submission, photo=None, photo_kind=None,
-                   rollover=False, leak_confirmed=False, today=None):  # fmt: skip
+                   held_photo=None, rollover=False, leak_confirmed=False,
+                   today=None):  # fmt: skip
     """Store a self-reading and queue its receipt; returns (reading, created).
 
     `submission` is the form's one-time key: the same key again (a second click, a reload)
     returns the reading it stored, unchanged. A second reading on the same day replaces the
     first while that one has not been exported to the billing system. Raises ReadingRefused.
+    `held_photo` (a PendingPhoto of `user`, kept while the page asked for a confirmation)
+    becomes the reading's photo when `photo` is None; it stays held if the reading is
+    refused.
     The rules are checked again here, with the meter locked, so two tabs cannot slip past
     them."""
     today = today or timezone.localdate()
@@ -114,15 +121,23 @@ def submit_reading(*, user, meter, value, submission, photo=None, photo_kind=Non
         content, kind = clean_image(photo, photo_kind)
         stored_photo = store(content, folder="readings", kind=kind)
         photo_kind = kind
+        held_photo = None
     try:
         with transaction.atomic():
             meter = Meter.objects.select_for_update().get(pk=meter.pk)
             again = Reading.objects.filter(submission=submission, user=user).first()
             if again is not None:
-                _delete_photo(stored_photo)
+                _delete_photo(stored_photo)  # a held photo stays held (housekeeping)
                 return again, False
             if not 0 <= value < meter.limit:
                 raise ReadingRefused("digits")
+            if held_photo is not None:
+                # Claimed inside the transaction: a refusal below rolls the claim back, and
+                # the photo stays held for the next confirmation.
+                claimed = PendingPhoto.objects.filter(pk=held_photo.pk, user=user).delete()[0]
+                if not claimed:
+                    raise ReadingRefused("photo")
+                stored_photo, photo_kind = held_photo.name, held_photo.kind
             verdict = assess(meter, value, today=today, rollover=rollover)
             if verdict.needs_rollover and not rollover:
                 raise ReadingRefused("rollover")
@@ -151,6 +166,7 @@ def submit_reading(*, user, meter, value, submission, photo=None, photo_kind=Non
                     user=user,
                     uid=Reading.new_uid(),
                 )
+            reading.contract_id = meter.contract_id
             reading.value = value
             reading.status = Reading.Status.RECEIVED
             reading.reason_text = ""
@@ -172,12 +188,14 @@ def submit_reading(*, user, meter, value, submission, photo=None, photo_kind=Non
             audit.record(actor=user, action="readings.submit", obj=reading, value=value)
             mail.send_receipt(reading)
     except ReadingRefused:
-        _delete_photo(stored_photo)
+        if held_photo is None:
+            _delete_photo(stored_photo)
         raise
     except IntegrityError:
         # Another request of this user with the same key won the race: show what it stored.
         # A key that is somebody else's answers nothing about their reading.
-        _delete_photo(stored_photo)
+        if held_photo is None:
+            _delete_photo(stored_photo)
         existing = Reading.objects.filter(submission=submission, user=user).first()
         if existing is None:
             raise ReadingRefused("retry") from None
@@ -256,7 +274,7 @@ def notify_feed_verdicts():
     (daily from housekeeping, and `manage.py readings_notify`). Returns how many."""
     pending = Reading.objects.filter(
         status=Reading.Status.REJECTED, notified_at=None, user__isnull=False
-    ).select_related("user", "meter__contract")
+    ).select_related("user", "meter", "contract")
     count = 0
     for reading in pending:
         with transaction.atomic():
@@ -278,4 +296,47 @@ def forget_readings(user):
     readings = Reading.objects.filter(user=user)
     photos = [name for name in readings.values_list("photo", flat=True) if name]
     readings.update(user=None, photo="", photo_kind="", submission=None)
+    held = PendingPhoto.objects.filter(user=user)
+    photos += list(held.values_list("name", flat=True))
+    held.delete()
     transaction.on_commit(lambda: [_delete_photo(name) for name in photos])
+
+
+# --- a photo held while the page asks for a confirmation --------------------------------------
+
+
+def hold_photo(*, user, photo, photo_kind, replacing=None):
+    """Check and re-encode `photo` (it has passed check_upload) and keep it in the private
+    storage for the confirmation page; `replacing` (the photo held so far) is dropped."""
+    content, kind = clean_image(photo, photo_kind)
+    name = store(content, folder="readings/held", kind=kind)
+    filename = (photo.name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    max_length = PendingPhoto._meta.get_field("filename").max_length
+    held = PendingPhoto.objects.create(
+        user=user, name=name, kind=kind, filename=filename[-max_length:] or "foto"
+    )
+    if replacing is not None:
+        drop_held_photo(replacing)
+    # A few forms open at once are enough: older held photos of the user go, so that posting
+    # photos without ever confirming cannot fill the storage.
+    for old in PendingPhoto.objects.filter(user=user).order_by("-created_at", "-pk")[HELD_MAX:]:
+        drop_held_photo(old)
+    return held
+
+
+def drop_held_photo(held):
+    """The customer removed (or replaced) the photo on the confirmation page."""
+    if PendingPhoto.objects.filter(pk=held.pk, user_id=held.user_id).delete()[0]:
+        _delete_photo(held.name)
+
+
+def prune_held_photos(max_age):
+    """Delete the held photos older than `max_age` seconds (their token has expired):
+    `manage.py housekeeping`, daily. Returns how many."""
+    stale = PendingPhoto.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=max_age))
+    count = 0
+    for held in stale.iterator():
+        if PendingPhoto.objects.filter(pk=held.pk).delete()[0]:
+            _delete_photo(held.name)
+            count += 1
+    return count

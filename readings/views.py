@@ -18,7 +18,7 @@ from core.uploads import CONTENT_TYPES, EXTENSIONS, private_storage, serve
 from customers.selectors import get_link_for_user
 
 from . import chart, conf, consumption, selectors, services
-from .forms import QueueFilterForm, ReadingForm, RejectForm
+from .forms import QueueFilterForm, ReadingForm, RejectForm, photo_token
 from .models import Reading
 
 PERMISSION = services.PERMISSION
@@ -37,11 +37,12 @@ def new(request, uid):
     link = _water_link(request.user, uid)
     if not selectors.takes_readings(link.contract):
         raise Http404
-    meters = selectors.meters_of(link.contract)
+    # Only a meter on the contract now takes readings (not one moved to another contract).
+    meters = [m for m in selectors.meters_of(link.contract) if m.contract_id == link.contract.pk]
     meter = selectors.current_of(meters)
     if meter is None:
         return render(request, "readings/no_meter.html", {"link": link}, status=404)
-    form = ReadingForm(request.POST or None, request.FILES or None, meter=meter)
+    form = ReadingForm(request.POST or None, request.FILES or None, meter=meter, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid() and _over_limit(request.user, form.cleaned_data["submission"]):
@@ -62,7 +63,8 @@ def new(request, uid):
                     value=data["value"],
                     submission=data["submission"],
                     photo=data["photo"],
-                    photo_kind=getattr(form, "photo_kind", None),
+                    photo_kind=form.photo_kind,
+                    held_photo=None if data["photo"] else form.held_photo,
                     rollover=data["confirm_rollover"],
                     leak_confirmed=data["confirm_leak"],
                     today=form.today,
@@ -70,10 +72,12 @@ def new(request, uid):
             except services.ReadingRefused as refused:
                 form.add_error(None, _refusal(str(refused)))
             else:
+                _photo_done(form, data)
                 return redirect("readings:receipt", uid=reading.uid)
             status = 400
         else:
             status = 400
+        _keep_photo(request.user, form)
     return render(
         request,
         "readings/new.html",
@@ -86,6 +90,35 @@ def new(request, uid):
         },
         status=status,
     )
+
+
+def _photo_done(form, data):
+    """After the reading is stored: a photo held before and removed or replaced is deleted."""
+    for held in (form.dropped_photo, form.held_photo if data["photo"] else None):
+        if held is not None:
+            services.drop_held_photo(held)
+
+
+def _keep_photo(user, form):
+    """The page comes back (a confirmation, an error): a new photo that passed its checks is
+    held, re-encoded, in the private storage, and the page names it with a signed token, so
+    the customer need not choose it again; a removed one is deleted."""
+    if form.dropped_photo is not None:
+        services.drop_held_photo(form.dropped_photo)
+    data = getattr(form, "cleaned_data", {})
+    held = form.held_photo
+    if data.get("photo") and "photo" not in form.errors:
+        held = services.hold_photo(
+            user=user, photo=data["photo"], photo_kind=form.photo_kind, replacing=held
+        )
+    form.held_photo = held
+    submission = data.get("submission")
+    if held is not None and submission is not None:
+        form.photo_token_value = photo_token(held, user, submission)
+        label = _("Sostituisci la foto (facoltativo)")
+        form.fields["photo"].label = form["photo"].label = label
+    else:
+        form.held_photo = None
 
 
 def _over_limit(user, submission):
@@ -111,13 +144,14 @@ def _refusal(code):
         "rollover": _("La lettura è inferiore all'ultima lettura validata: controllala."),
         "leak": _("Conferma la lettura, dopo averla controllata."),
         "retry": _("Il modulo è scaduto: scrivi di nuovo la lettura e inviala."),
+        "photo": _("La foto allegata non è più disponibile: se vuoi inviarla, sceglila di nuovo."),
     }.get(code, _("La lettura non è valida per questo contatore."))
 
 
 @login_required
 def receipt(request, uid):
     reading = selectors.customer_reading(request.user, uid)
-    link = reading.meter.contract.links.get(user=request.user)
+    link = reading.contract.links.get(user=request.user)
     return render(
         request,
         "readings/receipt.html",
@@ -135,11 +169,11 @@ def history(request, uid):
     """ "vedi tutte": every reading of the contract's meters, paged, and the consumption."""
     link = _water_link(request.user, uid)
     meters = selectors.meters_of(link.contract)
-    page = Paginator(
-        selectors.readings_of(meters, link.contract), conf.history_page_size()
-    ).get_page(request.GET.get("pagina"))
+    page = Paginator(selectors.readings_of(link.contract), conf.history_page_size()).get_page(
+        request.GET.get("pagina")
+    )
     rows = [selectors.row(r) for r in page.object_list]
-    spans = consumption.intervals(meters, period=selectors.contract_period(link.contract))
+    spans = consumption.intervals(meters, period=selectors.taken_under(link.contract))
     chart_rows = consumption.chart_rows(spans, timezone.localdate())
     table = [
         {
@@ -160,7 +194,7 @@ def history(request, uid):
             "link": link,
             "contract": link.contract,
             "meters": meters,
-            "meter": selectors.current_of(meters),
+            "meter": selectors.current_of(meters, link.contract),
             "takes_readings": selectors.takes_readings(link.contract),
             "page_obj": page,
             "rows": rows,
@@ -217,7 +251,12 @@ def staff_queue(request):
 def staff_detail(request, uid, reject_form=None, status=200):
     reading = selectors.staff_reading(uid)
     audit.record(actor=request.user, action="readings.view", obj=reading)
-    previous = list(reading.meter.readings.exclude(pk=reading.pk).order_by("-read_on", "-id")[:6])
+    # The previous readings of this meter under the same contract (not another holder's).
+    previous = list(
+        reading.meter.readings.filter(contract_id=reading.contract_id)
+        .exclude(pk=reading.pk)
+        .order_by("-read_on", "-id")[:6]
+    )
     return render(
         request,
         "readings/staff_detail.html",

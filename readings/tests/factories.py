@@ -19,6 +19,7 @@ class ReadingFactory(factory.django.DjangoModelFactory):
         model = Reading
 
     meter = factory.SubFactory(MeterFactory)
+    contract = factory.LazyAttribute(lambda o: o.meter.contract)
     source = Reading.Source.OPERATOR
     status = Reading.Status.VALIDATED
     value = 100
