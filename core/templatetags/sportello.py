@@ -1,5 +1,15 @@
+import re
+
 from django import template
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.identifiers import mask_codice_fiscale
 
@@ -31,6 +41,10 @@ def forget_fragments():
 
 
 class FixedFragmentNode(template.Node):
+    # No block may sit inside a fixed fragment, so {% extends %}'s search for blocks, which
+    # walks the parent's whole tree on every render, need not walk into the footer's.
+    child_nodelists = ()
+
     def __init__(self, name, nodelist):
         self.name = name
         self.nodelist = nodelist
@@ -57,3 +71,73 @@ def fixed(parser, token):
     nodelist = parser.parse(("endfixed",))
     parser.delete_first_token()
     return FixedFragmentNode(bits[1], nodelist)
+
+
+# --- the page header ---------------------------------------------------------------------------
+
+# Stand-ins for the two per-request values of a cached header, filled in on each request.
+_SLOT = "\x00sp-slot-{}\x00"
+_SLOTS = re.compile("\x00sp-slot-(name|csrf)\x00")
+_MAX_HEADERS = 512
+
+
+class _Person:
+    """The user as includes/header.html reads it while its shape is rendered once."""
+
+    is_authenticated = True
+    display_name = _SLOT.format("name")
+
+
+@register.simple_tag(takes_context=True)
+def portal_header(context):
+    """The customer and public pages' header (includes/header.html). It is the same for every
+    person who sees the same menu in the same language but for their name and the CSRF token
+    of the "Esci" form, so its shape is rendered once per (language, menu, signed-in or not)
+    and process, and those two values are put in on each request: rendering it through the
+    template engine was a third of the logged-in home's time (docs/performance.md). Settings
+    it shows reset the cache with the layout's fixed fragments (core.signals)."""
+    # The 500 page is rendered without a request (core.views.server_error): anonymous then.
+    request, user = context.get("request"), context.get("user") or AnonymousUser()
+    authenticated = request is not None and user.is_authenticated
+    sections = context.get("personal_sections") or []
+    backoffice_link = bool(
+        authenticated and user.is_staff and user.has_perm("accounts.access_backoffice")
+    )
+    key = (
+        "header",
+        translation.get_language(),
+        authenticated,
+        backoffice_link,
+        tuple((s["url"], bool(s["active"])) for s in sections) if authenticated else (),
+        context.get("login_url"),
+        context.get("register_url"),
+    )
+    parts = _fragments.get(key)
+    if parts is None:
+        html = render_to_string(
+            "includes/header.html",
+            {
+                "user": _Person() if authenticated else AnonymousUser(),
+                "csrf_token": _SLOT.format("csrf"),
+                "utility": settings.UTILITY,
+                "login_url": context.get("login_url"),
+                "register_url": context.get("register_url"),
+                "show_backoffice_link": backoffice_link,
+                "center_class": "",
+                "brand_url": reverse("home"),
+                "tagline": _("Servizi online"),
+                "personal_sections": sections,
+            },
+        )
+        # [text, slot, text, slot, ..., text]: the slots at the odd places.
+        parts = _SLOTS.split(html)
+        if len(_fragments) >= _MAX_HEADERS:
+            _fragments.clear()
+        _fragments[key] = parts
+    if len(parts) == 1:
+        return mark_safe(parts[0])  # noqa: S308 - rendered by the template engine
+    values = {"name": escape(user.display_name), "csrf": get_token(request)}
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        out[i] = values[out[i]]
+    return mark_safe("".join(out))  # noqa: S308 - template output and escaped values

@@ -1,0 +1,74 @@
+"""The page header ({% portal_header %}): its shape is rendered once per language and menu, the
+person's name and the CSRF token go in on every request, and nothing of one person reaches
+another's page."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory, persona
+from conftest import login_verified
+from core.templatetags import sportello
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+
+
+def header(response):
+    html = response.content.decode()
+    return html[html.index("<header") : html.index("</header>")]
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_each_person_sees_their_own_name_from_the_same_cached_shape():
+    sportello.forget_fragments()
+    alice, bob = persona("alice"), persona("bob")
+    first = header(signed_in(alice).get("/"))
+    shapes = [k for k in sportello._fragments if k[0] == "header"]
+    second = header(signed_in(bob).get("/"))
+    assert [k for k in sportello._fragments if k[0] == "header"] == shapes  # no new shape
+    assert alice.display_name in first and bob.display_name not in first
+    assert bob.display_name in second and alice.display_name not in second
+    assert "Esci" in second and 'aria-current="page"' not in second
+
+
+def test_the_name_is_escaped():
+    user = UserFactory(first_name='<script>alert("x")</script>', last_name="Rossi")
+    html = header(signed_in(user).get("/"))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_every_page_gets_a_fresh_token_that_logs_out():
+    client = signed_in(persona("alice"))
+    tokens = [TOKEN.search(header(client.get("/"))).group(1) for _ in range(2)]
+    assert tokens[0] != tokens[1]  # masked anew on each response, as {% csrf_token %} does
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(persona("bob"))
+    token = TOKEN.search(header(client.get("/"))).group(1)
+    response = client.post("/esci/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_menu_marks_the_current_page_and_anonymous_pages_offer_login():
+    client = signed_in(persona("alice"))
+    html = header(client.get("/servizi/"))
+    assert re.search(r'href="/servizi/" aria-current="page"', html)
+    anonymous = header(Client().get("/"))
+    assert "Accedi" in anonymous and "Registrati" in anonymous and "Esci" not in anonymous
+
+
+def test_staff_with_the_back_office_see_its_link():
+    client = Client()
+    login_verified(client, persona("charlie"))
+    html = header(client.get("/"))
+    assert "Back-office" in html
+    assert "Back-office" not in header(signed_in(persona("alice")).get("/"))
