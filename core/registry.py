@@ -80,6 +80,8 @@ from django.core.exceptions import AppRegistryNotReady
 from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
 
+from . import sql
+
 
 def _always(request):
     return True
@@ -118,6 +120,7 @@ class Entry:
     text: Any = ""
     function: Any = None
     permission: Any = None
+    count: Any = None
     extra: dict = field(default_factory=dict)
 
 
@@ -170,15 +173,18 @@ class Registry:
         profilo 10, Modifica profilo web 20, Modifica credenziali di accesso 30)."""
         self._add("profile_menu", url_name, label=label, url_name=url_name, order=order)
 
-    def register_home_card(self, *, order, context=None, template=None, visible=None):
+    def register_home_card(self, *, order, context=None, template=None, visible=None, count=None):
         """A card of the logged-in home page. Without `template`, the standard card, drawn
         by core: `context(request)` returns title, url, text and, optionally, action_label
         and action_url. With `template`, that template is included with `card` set to
-        `context(request)`. A card is keyed by its app's module and its template."""
+        `context(request)`. A card that shows a number of the user's rows gives `count(user)`
+        returning a core.sql.Count: the home page runs every card's count in one statement
+        and calls `context(request, number)`. A card is keyed by its app's module and its
+        template."""
         module = sys._getframe(1).f_globals.get("__name__", "")
         self._add(
             "home_card", (module, template or ""), template=template or "", order=order,
-            context=context or _no_context, visible=visible or _always,
+            context=context or _no_context, visible=visible or _always, count=count,
         )  # fmt: skip
 
     def register_public_feature(self, *, order, title, text):
@@ -284,11 +290,19 @@ class Registry:
         return items
 
     def home_cards(self, request):
-        """The logged-in home's cards: [{"template", "context"}]."""
+        """The logged-in home's cards: [{"template", "context"}], their counts read in one
+        statement (every signed-in person opens the home page)."""
+        shown = [e for e in self.entries("home_card") if e.visible(request)]
+        counted = [e for e in shown if e.count is not None]
+        numbers = iter(sql.counts([e.count(request.user) for e in counted]))
         return [
-            {"template": e.template, "context": e.context(request)}
-            for e in self.entries("home_card")
-            if e.visible(request)
+            {
+                "template": e.template,
+                "context": e.context(request)
+                if e.count is None
+                else e.context(request, next(numbers)),
+            }
+            for e in shown
         ]
 
     def public_features(self):

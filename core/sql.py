@@ -17,7 +17,7 @@ _COLLECTIONS = (list, tuple, set, frozenset)  # a tuple: isinstance() of a union
 
 
 def _condition(quote, model, name, value, negate):
-    column = quote(model._meta.get_field(name).column)
+    column = quote(_field(model, name).column)
     if isinstance(value, _COLLECTIONS):
         marks = ", ".join(["%s"] * len(value))
         return f"{column} {'NOT IN' if negate else 'IN'} ({marks})"
@@ -48,8 +48,19 @@ def _statement(model, using, filters, exclude):
     return _STATEMENTS[key]
 
 
+_FIELDS = {}
+
+
+def _field(model, name):
+    key = (model, name)
+    found = _FIELDS.get(key)
+    if found is None:
+        found = _FIELDS[key] = model._meta.get_field(name)
+    return found
+
+
 def _prepared(model, name, value, connection):
-    field = model._meta.get_field(name)
+    field = _field(model, name)
     if isinstance(value, _COLLECTIONS):
         items = sorted(value, key=str)
         return [p for item in items for p in _prepared(model, name, item, connection)]
@@ -65,17 +76,44 @@ def count(model, *, exclude=None, **filters):
     .exclude(**exclude).count() with `__in` for collections, for plain fields and foreign
     keys (a model instance or its primary key), without NULLs (a NULL never compares equal
     or different here) and without empty collections."""
-    exclude = exclude or {}
-    using = router.db_for_read(model)
+    return counts([Count(model, filters, exclude or {})])[0]
+
+
+class Count:
+    """One count for `counts()`: `model`, its `filters` and `exclude` as `count()` takes them."""
+
+    __slots__ = ("model", "filters", "exclude")
+
+    def __init__(self, model, filters, exclude=None):
+        self.model, self.filters, self.exclude = model, filters, exclude or {}
+
+
+_BATCHES = {}
+
+
+def counts(wanted):
+    """The numbers of several `Count`s in one statement (one round trip to the database):
+    SELECT (SELECT COUNT(*) ...), (SELECT COUNT(*) ...). All on one database."""
+    if not wanted:
+        return []
+    using = router.db_for_read(wanted[0].model)
     connection = connections[using]
-    sql = _statement(model, using, filters, exclude)
+    statements = tuple(_statement(c.model, using, c.filters, c.exclude) for c in wanted)
+    sql = _BATCHES.get(statements)
+    if sql is None:
+        if len(statements) == 1:
+            sql = statements[0]
+        else:
+            sql = "SELECT " + ", ".join(f"({statement})" for statement in statements)
+        _BATCHES[statements] = sql
     params = []
-    for values in (filters, exclude):
-        for name, value in values.items():
-            params += _prepared(model, name, value, connection)
+    for c in wanted:
+        for values in (c.filters, c.exclude):
+            for name, value in values.items():
+                params += _prepared(c.model, name, value, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        return list(cursor.fetchone())
 
 
 _CONVERTERS = {}

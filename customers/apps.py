@@ -3,12 +3,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 
-def _home_card(request):
+def _linked(user):
+    from core import sql
+
+    from .models import ContractLink
+
+    return sql.Count(ContractLink, {"user": user})
+
+
+def _home_card(request, count):
     from core.registry import registry
 
-    from .selectors import linked_contract_count
-
-    count = linked_contract_count(request.user)
     card = {"title": _("I miei servizi"), "url": registry.url("customers:services")}
     if count:
         card["text"] = ngettext("%(n)d servizio collegato", "%(n)d servizi collegati", count) % {
@@ -32,7 +37,7 @@ class CustomersConfig(AppConfig):
         from . import exports, feed
 
         registry.register_menu(_("I miei servizi"), "customers:services", order=10)
-        registry.register_home_card(order=10, context=_home_card)
+        registry.register_home_card(order=10, context=_home_card, count=_linked)
         registry.register_public_feature(
             order=10,
             title=_("I miei servizi"),

@@ -4,17 +4,20 @@ from django.utils.translation import gettext_lazy as _
 ROLES = ("Operatore pratiche", "Amministratore")
 
 
-def _home_card(request):
-    from django.utils.translation import ngettext
-
+def _open_pratiche(user):
     from core import sql
-    from core.registry import registry
 
     from .models import Pratica
     from .selectors import OPEN_STATES
 
-    # Every signed-in person opens the home page: one plain statement (core.sql).
-    count = sql.count(Pratica, user=request.user, state=OPEN_STATES)
+    return sql.Count(Pratica, {"user": user, "state": OPEN_STATES})
+
+
+def _home_card(request, count):
+    from django.utils.translation import ngettext
+
+    from core.registry import registry
+
     card = {"title": _("Le mie pratiche"), "url": registry.url("pratiche:list")}
     if count:
         card["text"] = ngettext("%(n)d pratica in corso", "%(n)d pratiche in corso", count) % {
@@ -61,7 +64,7 @@ class PraticheConfig(AppConfig):
             "pratiche:delivery",
             order=40,
         )
-        registry.register_home_card(order=40, context=_home_card)
+        registry.register_home_card(order=40, context=_home_card, count=_open_pratiche)
         registry.register_public_feature(
             order=40,
             title=_("Le mie pratiche"),

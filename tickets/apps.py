@@ -32,16 +32,19 @@ def _handles_tickets(user):
     return handles_any_area(user)
 
 
-def _home_card(request):
-    from django.utils.translation import ngettext
-
+def _open_tickets(user):
     from core import sql
-    from core.registry import registry
 
     from .models import Ticket
 
-    # Every signed-in person opens the home page: one plain statement (core.sql).
-    open_count = sql.count(Ticket, user=request.user, exclude={"status": Ticket.Status.CLOSED})
+    return sql.Count(Ticket, {"user": user}, exclude={"status": Ticket.Status.CLOSED})
+
+
+def _home_card(request, open_count):
+    from django.utils.translation import ngettext
+
+    from core.registry import registry
+
     card = {
         "title": _("Richieste e reclami"),
         "url": registry.url("tickets:list"),
@@ -87,7 +90,7 @@ class TicketsConfig(AppConfig):
         from . import exports, services
 
         registry.register_menu(_("Richieste e reclami"), "tickets:list", order=30)
-        registry.register_home_card(order=30, context=_home_card)
+        registry.register_home_card(order=30, context=_home_card, count=_open_tickets)
         registry.register_public_feature(
             order=30,
             title=_("Richieste e reclami"),

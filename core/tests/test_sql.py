@@ -41,6 +41,23 @@ def test_count_is_the_orms_count():
         assert sql.count(OutboxMessage, exclude=exclude, **filters) == expected, filters
 
 
+def test_counts_reads_several_counts_in_one_statement(django_assert_num_queries):
+    from core.models import AuditEvent
+
+    for kind, to, state in [("a", "x@example.it", "sent"), ("b", "x@example.it", "dead")]:
+        _message(kind, to, state)
+    wanted = [
+        sql.Count(OutboxMessage, {"kind": "a"}),
+        sql.Count(OutboxMessage, {"to": "x@example.it"}, exclude={"state": ["dead"]}),
+        sql.Count(AuditEvent, {}),
+        sql.Count(OutboxMessage, {"kind": ("a", "b")}),
+    ]
+    with django_assert_num_queries(1):
+        numbers = sql.counts(wanted)
+    assert numbers == [1, 1, AuditEvent.objects.count(), 2]
+    assert sql.counts([]) == []
+
+
 def test_count_prepares_values_as_the_orm_does():
     message = _message("a", "x@example.it", "sent")
     assert sql.count(OutboxMessage, id=message.id) == 1  # a UUID, stored as hex on SQLite
