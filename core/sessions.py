@@ -37,4 +37,12 @@ class SessionStore(db.SessionStore):
         if row is None:
             self._session_key = None
             return None
-        return model(session_key=key, session_data=row[0])
+        # load() reads only .session_data: no model instance to build.
+        return _Row(row[0])
+
+
+class _Row:
+    __slots__ = ("session_data",)
+
+    def __init__(self, session_data):
+        self.session_data = session_data
