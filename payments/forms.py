@@ -27,18 +27,11 @@ class RefundForm(forms.Form):
     )
 
 
-class GatewayRefundForm(forms.Form):
+class GatewayRefundForm(RefundForm):
     """ "Rimborsa": the reason and an explicit confirmation (a refund cannot be undone)."""
 
     prefix = "rimborso"
 
-    reason = forms.CharField(
-        label=_("Motivo del rimborso"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Resta nel registro di audit."),
-        error_messages={"required": _("Scrivi il motivo: resta nel registro di audit.")},
-    )
     confirm = forms.BooleanField(
         label=_("Confermo il rimborso: il gestore riaccredita l'importo al cliente."),
         error_messages={"required": _("Conferma il rimborso: non si può annullare.")},
@@ -46,6 +39,7 @@ class GatewayRefundForm(forms.Form):
 
     def __init__(self, *args, amount="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("Motivo del rimborso")
         if amount:
             self.fields["confirm"].label = _(
                 "Confermo il rimborso di %(amount)s: il gestore lo riaccredita al cliente."
