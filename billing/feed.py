@@ -48,6 +48,21 @@ def cached_date(problems, name, value):
     return found
 
 
+_AMOUNTS = {}
+
+
+def cached_amount(problems, name, value, *, positive=False):
+    """parse_amount, remembering the good values: bills repeat a few tens of thousands of
+    amounts, and the regular expression, Decimal and quantize cost a fifth of a bill's
+    checks."""
+    found = _AMOUNTS.get(value)
+    if found is None or (positive and found <= 0):
+        found = parse_amount(problems, name, value, positive=positive)
+        if found is not None and len(_AMOUNTS) < 100_000:
+            _AMOUNTS[value] = found
+    return found
+
+
 def parse_amount(problems, name, value, *, positive=False):
     """ "258.00" as Decimal("258.00"); a problem appended otherwise."""
     if not value:
@@ -153,19 +168,20 @@ def check_bill(values, contract_ids, rejected_contracts, copier):
             if line:
                 reason += _(" (%(where)s è stata scartata)") % {"where": f"contracts.csv:{line}"}
             problems.append(reason)
-    issued_on = cached_date(problems, "issued_on", issued)
-    due_on = cached_date(problems, "due_on", due)
+    dates = _DATES  # the common case inline: a known date is one dictionary look-up
+    issued_on = dates.get(issued) or cached_date(problems, "issued_on", issued)
+    due_on = dates.get(due) or cached_date(problems, "due_on", due)
     if not issued:
         problems.append(missing("issued_on"))
     if not due:
         problems.append(missing("due_on"))
     if issued_on and due_on and due_on < issued_on:
         problems.append(_("due_on: precedente a issued_on"))
-    period_start = cached_date(problems, "period_start", start)
-    period_end = cached_date(problems, "period_end", end)
+    period_start = dates.get(start) or cached_date(problems, "period_start", start)
+    period_end = dates.get(end) or cached_date(problems, "period_end", end)
     if period_start and period_end and period_end < period_start:
         problems.append(_("period_end: precedente a period_start"))
-    amount = parse_amount(problems, "amount", amount_text)
+    amount = cached_amount(problems, "amount", amount_text)
     if notice:
         try:
             pagopa.validate_notice(notice)
@@ -236,7 +252,7 @@ def check_payment(values):
     paid_on = cached_date(problems, "paid_on", paid)
     if not paid:
         problems.append(missing("paid_on"))
-    amount = parse_amount(problems, "amount", amount_text, positive=True)
+    amount = cached_amount(problems, "amount", amount_text, positive=True)
     too_long(problems, "channel", channel, PAYMENT_MAX["channel"])
     if problems:
         raise RowError("; ".join(problems))

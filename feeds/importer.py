@@ -18,8 +18,13 @@ How one directory is imported (docs/feed.md is the integrator's view of the same
    and is skipped. A row longer than MAX_ROW_CHARS is one too: it is read in pieces and
    dropped, never held whole, so memory stays bounded whatever the file holds. Good rows
    are written in batches, one transaction per batch, as upserts on the billing system's
-   key (INSERT ... ON CONFLICT DO UPDATE): a run killed half-way has committed whole batches
-   only, and running it again skips what was applied.
+   key (INSERT ... ON CONFLICT DO UPDATE; on PostgreSQL the rows whose key was not stored
+   are COPYed straight in): a run killed half-way has committed whole batches only, and
+   running it again skips what was applied.
+
+On PostgreSQL, when the import runs outside any transaction (the command, the worker), the
+batches' transactions run in a thread of their own (Background) while the next batch is
+read: the database's work overlaps the parsing instead of following it.
 
 The writers are in feeds/writers.py (docs/performance.md has the figures behind them).
 """
@@ -30,11 +35,12 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -326,6 +332,7 @@ def iter_rows(path, header):
     `line` is the physical line on which the row starts (the header is line 1)."""
     positions = header.positions
     width = header.width
+    in_order = positions == tuple(range(width))  # the file has the spec's columns, in order
     with open_csv(path) as f:
         lines = BoundedLines(f)
         reader = csv.reader(lines)
@@ -360,7 +367,11 @@ def iter_rows(path, header):
                     % {"n": len(row), "width": width},
                 )
                 continue
-            yield lines.start, [row[p].strip() if p is not None else "" for p in positions], None
+            if in_order:
+                values = list(map(str.strip, row))
+            else:
+                values = [row[p].strip() if p is not None else "" for p in positions]
+            yield lines.start, values, None
 
 
 # --- helpers for the apps' checks ---------------------------------------------------------
@@ -436,6 +447,66 @@ class FileResult:
         )
 
 
+class Batch:
+    """The rows of one batch, as the writer takes them: those whose key was not in the table
+    (created) apart from the others (updated)."""
+
+    __slots__ = ("created", "updated")
+
+    def __init__(self):
+        self.created = []
+        self.updated = []
+
+    def __len__(self):
+        return len(self.created) + len(self.updated)
+
+    def clear(self):
+        self.created = []
+        self.updated = []
+
+
+class Background:
+    """Commits the batches in a thread of its own, with its own database connection, while
+    the importer reads the next batch: on PostgreSQL the server's work on one batch (COPY,
+    the indexes, the commit) overlaps the parsing and checking of the next, instead of
+    following it. One batch at a time: `submit` first waits for the previous one, so at most
+    two batches are in memory, and they commit in order.
+
+    A batch's failure (JobLost, a database error, an interruption of the thread) is raised
+    again in the importer's thread by the next `submit` or `wait`; the batches after it are
+    not written. A batch's `done()` is called in the importer's thread once it committed."""
+
+    def __init__(self):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-writer")
+        self.pending = None  # (future, done)
+
+    def submit(self, work, done):
+        self.wait()
+        self.pending = (self.executor.submit(work), done)
+
+    def wait(self):
+        if self.pending is not None:
+            future, done = self.pending
+            self.pending = None
+            future.result()  # raises the batch's exception
+            done()
+
+    def close(self):
+        """Wait for the batch in flight (its failure is not raised: the caller is already
+        failing, or called wait() first) and close the thread's connection."""
+        try:
+            if self.pending is not None:
+                future, done = self.pending
+                self.pending = None
+                if future.exception() is None:
+                    done()
+            # `connection` is per thread: looked up in the writer's thread, it is that
+            # thread's own.
+            self.executor.submit(lambda: connection.close()).result()
+        finally:
+            self.executor.shutdown(wait=True)
+
+
 class Importer:
     """Imports one directory into the database for `job` (an ImportJob already saved).
 
@@ -448,7 +519,16 @@ class Importer:
     """
 
     def __init__(
-        self, job, directory, *, out=_quiet, err=_quiet, batch_size=None, writer="auto", stop=None
+        self,
+        job,
+        directory,
+        *,
+        out=_quiet,
+        err=_quiet,
+        batch_size=None,
+        writer="auto",
+        stop=None,
+        background=None,
     ):
         self.job = job
         self.directory = Path(directory)
@@ -465,6 +545,12 @@ class Importer:
         self.last_beat = time.monotonic()
         self.lines_before = 0  # data lines of the files already imported
         self.line = 1  # physical line where the current file's current row starts
+        # Batches committed by a Background thread: on PostgreSQL, when no transaction is open
+        # around the import (tests run it inside one, which another connection cannot see).
+        if background is None:
+            background = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.use_background = background
+        self.background = None
 
     @property
     def rejected_customers(self):
@@ -513,13 +599,20 @@ class Importer:
         plan = self.plan()
         self.job.rows_total = sum(lines for *_, lines in plan)
         ImportJob.objects.filter(pk=self.job.pk).update(rows_total=self.job.rows_total)
-        for spec, path, header, lines in plan:
-            result = FileResult(spec.name)
-            self.results[spec.name] = result
-            started = time.monotonic()
-            self._import(path, header, result, spec, lines)
-            result.seconds = time.monotonic() - started
-            self.out(result.summary())
+        if self.use_background:
+            self.background = Background()
+        try:
+            for spec, path, header, lines in plan:
+                result = FileResult(spec.name)
+                self.results[spec.name] = result
+                started = time.monotonic()
+                self._import(path, header, result, spec, lines)
+                result.seconds = time.monotonic() - started
+                self.out(result.summary())
+        finally:
+            if self.background is not None:
+                self.background.close()
+                self.background = None
         return self.warnings
 
     @property
@@ -553,20 +646,37 @@ class Importer:
         """Write one batch and the error rows found so far, with the job's counts, progress
         and heartbeat, in one transaction: what is committed always agrees with the counts
         the job shows, and nothing is written for a job that the sweep declared
-        interrupted."""
-        with transaction.atomic():
-            self.beat()
-            if batch:
-                writer.write([row for row, _outcome in batch])
-            for _row, outcome in batch:
-                result.counts[outcome] += 1
-            if self.pending_errors:
-                ImportRow.objects.bulk_create(self.pending_errors, batch_size=1000)
-            ImportJob.objects.filter(pk=self.job.pk).update(
-                counts=self.counts, rows_done=self.rows_done
-            )
-        self.pending_errors = []
+        interrupted. With a Background, the transaction runs in its thread; the file's
+        counts take the batch once it committed."""
+        created, updated = batch.created, batch.updated
+        errors, self.pending_errors = self.pending_errors, []
         batch.clear()
+
+        def done():
+            result.counts["created"] += len(created)
+            result.counts["updated"] += len(updated)
+
+        if self.background is not None:
+            self.background.wait()  # the counts below include the batch before
+        counts = self.counts
+        counts[result.name]["created"] += len(created)
+        counts[result.name]["updated"] += len(updated)
+        rows_done = self.rows_done
+
+        def work():
+            with transaction.atomic():
+                self.beat()
+                if created or updated:
+                    writer.write(created + updated, created=len(created))
+                if errors:
+                    ImportRow.objects.bulk_create(errors, batch_size=1000)
+                ImportJob.objects.filter(pk=self.job.pk).update(counts=counts, rows_done=rows_done)
+
+        if self.background is not None:
+            self.background.submit(work, done)
+        else:
+            work()
+            done()
 
     def _import(self, path, header, result, spec, lines):
         """One file (`lines` data lines): rows checked by the spec's checker, written in
@@ -588,28 +698,41 @@ class Importer:
         normalise = spec.normalise
         row_key = spec.row_key
         rejected = self.rejected.setdefault(spec.name, {})
-        batch = []
+        batch = Batch()
         # A key longer than its column is rejected anyway: not remembered, so that a file of
         # huge keys cannot fill the memory.
         key_max = spec.model._meta.get_field(spec.key).max_length
         now = self.now
         stop = self.stop
+        batch_size = self.batch_size
+        pending = 0  # rows in `batch`
+        counts = result.counts
+        md5 = hashlib.md5
+        version = CHECKSUM_VERSION
+        monotonic = time.monotonic
+
+        def reject(line, key, reason):
+            nonlocal pending
+            self.reject(result, line, key, reason)
+            if len(self.pending_errors) >= batch_size:
+                self.flush(writer, batch, result)  # a file of bad rows: keep memory flat
+                pending = 0
+
+        # The loop runs once per row of files of millions: what it does per row is inlined
+        # (checksum() among it) and kept to local names.
         for line, values, problem in iter_rows(path, header):
             self.line = line
             if stop is not None and stop.is_set():
                 raise Interrupted(f"stopped at {spec.name}:{line}")
-            if time.monotonic() - self.last_beat > HEARTBEAT_SECONDS:
+            if monotonic() - self.last_beat > HEARTBEAT_SECONDS:
                 self.beat()
-            if len(self.pending_errors) >= self.batch_size:
-                self.flush(writer, batch, result)  # a file of bad rows: keep memory flat
             if problem:
-                self.reject(result, line, "", problem)
+                reject(line, "", problem)
                 continue
             key = row_key(values) if row_key is not None else values[0]
             old = known.get(key, NEW)
             if old <= SEEN:  # a key twice in one file is an error, the first one wins
-                self.reject(
-                    result,
+                reject(
                     line,
                     key,
                     _("%(column)s %(key)s già presente alla riga %(line)d")
@@ -619,20 +742,26 @@ class Importer:
             remember = bool(key) and len(key) <= key_max
             if remember:
                 known[key] = SEEN - (line - 2)
-            digest = checksum(normalise(values))
+            digest = md5(  # checksum(), inlined
+                "\x1f".join((version, *normalise(values))).encode(), usedforsecurity=False
+            ).hexdigest()
             if old == int(digest, 16):
-                result.counts["unchanged"] += 1
+                counts["unchanged"] += 1
                 continue
             try:
                 row = check(values)
             except RowError as exc:
-                self.reject(result, line, key, str(exc))
+                reject(line, key, str(exc))
                 if remember:
                     rejected[key] = line
                 continue
-            batch.append(((*row, digest, now), "created" if old == NEW else "updated"))
-            if len(batch) >= self.batch_size:
+            (batch.created if old == NEW else batch.updated).append((*row, digest, now))
+            pending += 1
+            if pending >= batch_size:
                 self.flush(writer, batch, result)
+                pending = 0
         self.lines_before += lines
         self.line = 1
         self.flush(writer, batch, result)
+        if self.background is not None:
+            self.background.wait()  # the next file's checks read what this one wrote

@@ -40,12 +40,13 @@ def killed_at_batch(monkeypatch):
                 return writer
             write = writer.write
 
-            def write_then_die(rows):
+            def write_then_die(rows, created=0):
                 calls["n"] += 1
                 if calls["n"] == number:
-                    write(rows[: len(rows) // 2])
+                    half = len(rows) // 2
+                    write(rows[:half], created=min(created, half))
                     raise Killed
-                write(rows)
+                write(rows, created=created)
 
             writer.write = write_then_die
             return writer

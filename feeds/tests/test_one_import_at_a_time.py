@@ -144,10 +144,10 @@ def on_each_batch(monkeypatch):
             if spec.name == "contracts.csv":
                 write = writer.write
 
-                def write_after_hook(rows):
+                def write_after_hook(rows, created=0):
                     calls["n"] += 1
                     hook(calls["n"])
-                    write(rows)
+                    write(rows, created=created)
 
                 writer.write = write_after_hook
             return writer
