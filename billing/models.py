@@ -31,7 +31,9 @@ class Bill(models.Model):
     alone and a new row gets the database default.
     """
 
-    number = models.CharField(_("numero documento"), max_length=40, unique=True)
+    # Unique through Meta.constraints, not unique=True: PostgreSQL would add a second,
+    # pattern-matching index that no query uses, maintained for each of millions of rows.
+    number = models.CharField(_("numero documento"), max_length=40)
     # No index of its own: billing_bill_contract_idx below starts with the contract. No
     # database constraint either: PostgreSQL's deferred check per inserted row made loading
     # bills.csv three times slower (docs/billing.md). The feed writes a bill only for a
@@ -67,6 +69,7 @@ class Bill(models.Model):
                 fields=["contract", "-issued_on", "-id"], name="billing_bill_contract_idx"
             ),
         ]
+        constraints = [models.UniqueConstraint(fields=["number"], name="billing_bill_number")]
 
     def __str__(self):
         return self.number
@@ -82,7 +85,8 @@ class FeedPayment(models.Model):
     (docs/billing.md). Keyed by the bill's number, not tied to a Bill row: the billing system
     may send a payment before its bill, and the bill counts it as soon as it arrives."""
 
-    bill_number = models.CharField(_("numero documento"), max_length=40, unique=True)
+    # Unique through Meta.constraints (see Bill.number).
+    bill_number = models.CharField(_("numero documento"), max_length=40)
     paid_on = models.DateField(_("data del pagamento"))
     amount = models.DecimalField(_("importo pagato"), max_digits=12, decimal_places=2)
     channel = models.CharField(_("canale"), max_length=40, blank=True)
@@ -92,6 +96,9 @@ class FeedPayment(models.Model):
     class Meta:
         verbose_name = _("pagamento dal sistema di fatturazione")
         verbose_name_plural = _("pagamenti dal sistema di fatturazione")
+        constraints = [
+            models.UniqueConstraint(fields=["bill_number"], name="billing_feedpayment_bill_number")
+        ]
 
     def __str__(self):
         return f"{self.bill_number} {self.amount}"

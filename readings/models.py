@@ -24,9 +24,16 @@ class Meter(models.Model):
         DIRECT = "direct", _("a lettura diretta")
         DIAL = "dial", _("a lancette")
 
-    serial = models.CharField(_("matricola contatore"), max_length=30, unique=True)
+    # Unique through Meta.constraints (see Reading.feed_key).
+    serial = models.CharField(_("matricola contatore"), max_length=30)
+    # No database-level foreign key (as Bill.contract): the feed checks each meter's contract
+    # against the contracts it has just read, and the ORM's CASCADE still deletes a
+    # contract's meters. The constraint's check per row halved the import (docs/performance.md).
     contract = models.ForeignKey(
-        "customers.Contract", on_delete=models.CASCADE, related_name="meters"
+        "customers.Contract",
+        on_delete=models.CASCADE,
+        related_name="meters",
+        db_constraint=False,
     )
     kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
     digits = models.PositiveSmallIntegerField(_("cifre"), default=5, db_default=5)
@@ -39,6 +46,7 @@ class Meter(models.Model):
         verbose_name = _("contatore")
         verbose_name_plural = _("contatori")
         ordering = ["contract", "installed_on", "serial"]
+        constraints = [models.UniqueConstraint(fields=["serial"], name="readings_meter_serial")]
 
     def __str__(self):
         return self.serial
@@ -101,11 +109,22 @@ class Reading(models.Model):
 
     # Only readings sent on the portal have a uid (URLs, receipts); feed rows may not.
     uid = models.UUIDField(null=True, editable=False)
-    feed_key = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints (readings_feed_key), not unique=True: PostgreSQL would
+    # get a second, pattern-matching index on it that no query uses.
+    feed_key = models.CharField(max_length=64)
     # Indexed by readings_contract_day (contract, meter, read_on); the feed's rows, 3 million
-    # of them, carry only the indexes they need: the unique keys below are partial.
+    # of them, carry only the indexes they need: the unique keys below are partial. No
+    # database-level foreign keys on meter and contract: the feed finds each reading's meter
+    # (and its contract) in the table it has just read, the portal takes a reading for a
+    # meter it has locked, and the ORM's CASCADE still deletes them with the meter or the
+    # contract. The two constraints' checks per row made the 3 million readings' load 1.7
+    # times slower (docs/performance.md).
     meter = models.ForeignKey(
-        Meter, on_delete=models.CASCADE, related_name="readings", db_index=False
+        Meter,
+        on_delete=models.CASCADE,
+        related_name="readings",
+        db_index=False,
+        db_constraint=False,
     )
     # The contract the reading was taken under: the meter's contract when the feed brought it
     # or the customer sent it. A meter moved to another contract (a change of holder) leaves
@@ -115,6 +134,7 @@ class Reading(models.Model):
         on_delete=models.CASCADE,
         related_name="readings_taken",
         db_index=False,  # readings_contract_day
+        db_constraint=False,
     )
     read_on = models.DateField(_("data"))
     value = models.PositiveIntegerField(_("lettura (m³)"))
@@ -183,6 +203,7 @@ class Reading(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["feed_key"], name="readings_feed_key"),
             models.UniqueConstraint(
                 fields=["uid"], name="readings_uid_unique", condition=models.Q(uid__isnull=False)
             ),
