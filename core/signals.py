@@ -28,5 +28,7 @@ def forget_layout(sender, setting, **kwargs):
     """A test that overrides a setting the layout shows gets the layout rendered anew."""
     if setting in LAYOUT_SETTINGS:
         from .templatetags.sportello import forget_fragments
+        from .views import forget_homes
 
         forget_fragments()
+        forget_homes()

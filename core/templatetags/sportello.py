@@ -85,7 +85,32 @@ class _Person:
     """The user as includes/header.html reads it while its shape is rendered once."""
 
     is_authenticated = True
+    is_staff = False
     display_name = _SLOT.format("name")
+
+    def has_perm(self, perm, obj=None):
+        return False
+
+
+SHAPE_USER = _Person()
+SHAPE_TOKEN = _SLOT.format("csrf")
+
+
+def split_shape(html):
+    """[text, slot, text, slot, ..., text]: the slots' names at the odd places."""
+    return _SLOTS.split(html)
+
+
+def fill_shape(parts, *, name, token):
+    """The page of `parts` (split_shape) with the person's name (escaped here) and the CSRF
+    token put in."""
+    if len(parts) == 1:
+        return parts[0]
+    values = {"name": escape(name), "csrf": token}
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        out[i] = values[out[i]]
+    return "".join(out)
 
 
 @register.simple_tag(takes_context=True)
@@ -117,8 +142,8 @@ def portal_header(context):
         html = render_to_string(
             "includes/header.html",
             {
-                "user": _Person() if authenticated else AnonymousUser(),
-                "csrf_token": _SLOT.format("csrf"),
+                "user": SHAPE_USER if authenticated else AnonymousUser(),
+                "csrf_token": SHAPE_TOKEN,
                 "utility": settings.UTILITY,
                 "login_url": context.get("login_url"),
                 "register_url": context.get("register_url"),
@@ -129,15 +154,16 @@ def portal_header(context):
                 "personal_sections": sections,
             },
         )
-        # [text, slot, text, slot, ..., text]: the slots at the odd places.
-        parts = _SLOTS.split(html)
+        parts = split_shape(html)
         if len(_fragments) >= _MAX_HEADERS:
             _fragments.clear()
         _fragments[key] = parts
-    if len(parts) == 1:
+    if not authenticated:  # no name, no "Esci": no slot
         return mark_safe(parts[0])  # noqa: S308 - rendered by the template engine
-    values = {"name": escape(user.display_name), "csrf": get_token(request)}
-    out = list(parts)
-    for i in range(1, len(out), 2):
-        out[i] = values[out[i]]
-    return mark_safe("".join(out))  # noqa: S308 - template output and escaped values
+    token = context.get("csrf_token")
+    html = fill_shape(
+        parts,
+        name=user.display_name,
+        token=get_token(request) if token is None else str(token),
+    )
+    return mark_safe(html)  # noqa: S308 - template output and escaped values

@@ -72,3 +72,50 @@ def test_staff_with_the_back_office_see_its_link():
     html = header(client.get("/"))
     assert "Back-office" in html
     assert "Back-office" not in header(signed_in(persona("alice")).get("/"))
+
+
+# --- the logged-in home's own shape (core.views.home) ----------------------------------------
+
+
+def test_the_home_shape_is_shared_by_people_with_the_same_cards_and_filled_per_person():
+    from core import views
+
+    views.forget_homes()
+    alice, bob = persona("alice"), persona("bob")
+    first = signed_in(alice).get("/").content.decode()
+    assert len(views._homes) == 1
+    second = signed_in(bob).get("/").content.decode()
+    assert len(views._homes) == 1  # same cards, same menu: the same shape
+    assert f"Benvenuto, {alice.display_name}" in first and bob.display_name not in first
+    assert f"Benvenuto, {bob.display_name}" in second and alice.display_name not in second
+    assert "\x00" not in first + second
+    assert TOKEN.search(second)
+
+
+def test_the_home_shape_escapes_the_name_in_the_greeting():
+    user = UserFactory(first_name="<b>Eva</b>", last_name="Rossi")
+    html = signed_in(user).get("/").content.decode()
+    assert "<b>Eva</b>" not in html and "&lt;b&gt;Eva&lt;/b&gt;" in html
+
+
+def test_a_page_with_messages_is_never_cached():
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from core import views
+
+    views.forget_homes()
+    client = signed_in(persona("alice"))
+    client.get("/")
+    shapes = len(views._homes)
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.INFO, "Profilo aggiornato.")
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies.update(response.cookies)
+    html = client.get("/").content.decode()
+    assert "Profilo aggiornato." in html
+    assert len(views._homes) == shapes
+    assert "Profilo aggiornato." not in client.get("/").content.decode()  # shown once
