@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.shapes import render_shaped
 from core.uploads import serve
 
 from . import conf, pagopa, selectors
@@ -115,6 +117,11 @@ def rows_html(rows):
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
+def lazy_rows(rows):
+    """rows_html(rows), drawn only if the template shows it."""
+    return SimpleLazyObject(lambda: rows_html(rows))
+
+
 @functools.lru_cache(maxsize=256)
 def _filter_html(language, years, year, status):
     """The filter's two selects, for valid values: a pure function kept per process."""
@@ -157,17 +164,18 @@ def bill_list(request, uid):
     data = selectors.bill_list_for_user(
         request.user, uid, year=int(year) if year else None, status=status or None
     )
-    return render(
-        request,
-        "billing/list.html",
-        {
-            "link_uid": uid,
-            "data": data,
-            "rows_html": rows_html(data.rows),
-            "filter_html": mark_safe(_filter_html(get_language(), tuple(years), year, status)),  # noqa: S308
-            "filtered": bool(year or status),
-        },
-    )
+    # The page is the same for everyone who sees these rows with these filters (the link's
+    # own uid is in its links): its shape is kept (core.shapes), and the rows are drawn only
+    # when it is made.
+    key = (uid, year, status, data.service_code, data.direct_debit, tuple(data.rows))
+    context = {
+        "link_uid": uid,
+        "data": data,
+        "rows_html": lazy_rows(data.rows),
+        "filter_html": mark_safe(_filter_html(get_language(), tuple(years), year, status)),  # noqa: S308
+        "filtered": bool(year or status),
+    }
+    return render_shaped(request, "billing/list.html", context, key)
 
 
 def pagopa_context(bill, row):

@@ -27,8 +27,8 @@ LAYOUT_SETTINGS = {"UTILITY", "STATIC_URL", "STORAGES", "LANGUAGES", "ROOT_URLCO
 def forget_layout(sender, setting, **kwargs):
     """A test that overrides a setting the layout shows gets the layout rendered anew."""
     if setting in LAYOUT_SETTINGS:
+        from . import shapes
         from .templatetags.sportello import forget_fragments
-        from .views import forget_homes
 
         forget_fragments()
-        forget_homes()
+        shapes.forget()

@@ -2,13 +2,11 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.utils import translation
@@ -20,7 +18,7 @@ from . import audit
 from .access import staff_required
 from .models import OutboxMessage
 from .registry import registry
-from .templatetags.sportello import SHAPE_TOKEN, SHAPE_USER, fill_shape, split_shape
+from .shapes import render_shaped
 
 # The standard home card (core.registry.register_home_card without a template), drawn here:
 # every signed-in person opens the home page, and including a template per card cost a
@@ -63,20 +61,11 @@ def card_html(card):
     return html
 
 
-_homes = {}  # shapes of the logged-in home page, per (language, menu, cards)
-_MAX_HOMES = 1024
-
-
 def home(request):
     """The anonymous home says what installed apps offer; the logged-in one shows each app's
-    card (core.registry).
-
-    Every signed-in customer opens the logged-in home, and for everyone with the same cards
-    (the same counts), the same menu and language it is the same page but for their name and
-    the CSRF token of "Esci". So its shape is rendered once per process through the template
-    engine, with slots for those two values (core.templatetags.sportello), and filled in on
-    each request (docs/performance.md). Staff, a card with a template of its own and a page
-    with messages to show are rendered as usual."""
+    card (core.registry). For everyone with the same cards (the same counts) the logged-in
+    home is the same page but for their name: its shape is kept (core.shapes). A card with a
+    template of its own is rendered as usual."""
     if not request.user.is_authenticated:
         context = {"public_features": registry.public_features()}
         return render(request, "core/home.html", context)
@@ -85,26 +74,9 @@ def home(request):
         if not card["template"]:
             card["html"] = card_html(card["context"])
     context = {"home_cards": cards}
-    user = request.user
-    if user.is_staff or any(card["template"] for card in cards) or len(get_messages(request)):
+    if any(card["template"] for card in cards):
         return render(request, "core/home.html", context)
-    key = (
-        translation.get_language(),
-        tuple((item["url"], item["active"]) for item in registry.menu(request)),
-        tuple(card["html"] for card in cards),
-    )
-    parts = _homes.get(key)
-    if parts is None:
-        shape = {**context, "user": SHAPE_USER, "csrf_token": SHAPE_TOKEN}
-        parts = split_shape(loader.render_to_string("core/home.html", shape, request))
-        if len(_homes) >= _MAX_HOMES:
-            _homes.clear()
-        _homes[key] = parts
-    return HttpResponse(fill_shape(parts, name=user.display_name, token=get_token(request)))
-
-
-def forget_homes():
-    _homes.clear()
+    return render_shaped(request, "core/home.html", context, tuple(c["html"] for c in cards))
 
 
 @never_cache

@@ -147,3 +147,18 @@ def test_anonymous_visitors_go_to_login(client, contract):
     response = client.get(reverse("billing:pdf", args=[bill.number]))
     assert response.status_code == 302
     assert "/accedi/" in response["Location"]
+
+
+def test_the_kept_shape_of_the_list_follows_the_data(client, alice, contract):
+    """"vedi tutto" is drawn once per rows and filters (core.shapes): a payment that arrives
+    later shows at once, and the list is alice's with her name and a fresh token."""
+    bill = BillFactory(contract=contract, number="S/1", issued_on=days(-5), amount=Decimal("9"))
+    url = reverse("billing:list", args=[link_of(alice, contract).uid])
+    client.force_login(alice)
+    first = client.get(url).content.decode()
+    assert client.get(url).content.decode().count("S/1") == first.count("S/1")
+    assert ">pagamento<" in first
+    FeedPaymentFactory(bill_number=bill.number, amount=Decimal("9"))
+    after = client.get(url).content.decode()
+    assert ">pagamento<" not in after and after.count("pagata") > first.count("pagata")
+    assert alice.display_name in after and "\x00" not in after

@@ -31,9 +31,9 @@ def test_each_person_sees_their_own_name_from_the_same_cached_shape():
     sportello.forget_fragments()
     alice, bob = persona("alice"), persona("bob")
     first = header(signed_in(alice).get("/"))
-    shapes = [k for k in sportello._fragments if k[0] == "header"]
+    headers = [k for k in sportello._fragments if k[0] == "header"]
     second = header(signed_in(bob).get("/"))
-    assert [k for k in sportello._fragments if k[0] == "header"] == shapes  # no new shape
+    assert [k for k in sportello._fragments if k[0] == "header"] == headers  # no new shape
     assert alice.display_name in first and bob.display_name not in first
     assert bob.display_name in second and alice.display_name not in second
     assert "Esci" in second and 'aria-current="page"' not in second
@@ -78,14 +78,14 @@ def test_staff_with_the_back_office_see_its_link():
 
 
 def test_the_home_shape_is_shared_by_people_with_the_same_cards_and_filled_per_person():
-    from core import views
+    from core import shapes
 
-    views.forget_homes()
+    shapes.forget()
     alice, bob = persona("alice"), persona("bob")
     first = signed_in(alice).get("/").content.decode()
-    assert len(views._homes) == 1
+    assert len(shapes._shapes) == 1
     second = signed_in(bob).get("/").content.decode()
-    assert len(views._homes) == 1  # same cards, same menu: the same shape
+    assert len(shapes._shapes) == 1  # same cards, same menu: the same shape
     assert f"Benvenuto, {alice.display_name}" in first and bob.display_name not in first
     assert f"Benvenuto, {bob.display_name}" in second and alice.display_name not in second
     assert "\x00" not in first + second
@@ -104,12 +104,12 @@ def test_a_page_with_messages_is_never_cached():
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from core import views
+    from core import shapes
 
-    views.forget_homes()
+    shapes.forget()
     client = signed_in(persona("alice"))
     client.get("/")
-    shapes = len(views._homes)
+    before = len(shapes._shapes)
     storage = CookieStorage(RequestFactory().get("/"))
     storage.add(constants.INFO, "Profilo aggiornato.")
     response = HttpResponse()
@@ -117,5 +117,5 @@ def test_a_page_with_messages_is_never_cached():
     client.cookies.update(response.cookies)
     html = client.get("/").content.decode()
     assert "Profilo aggiornato." in html
-    assert len(views._homes) == shapes
+    assert len(shapes._shapes) == before
     assert "Profilo aggiornato." not in client.get("/").content.decode()  # shown once
