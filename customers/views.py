@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core import limits, policy
 from core.http import client_ip, client_key
 from core.registry import registry
+from core.shapes import render_shaped
 
 from . import selectors, services
 from .forms import LinkForm, ServicesFilterForm
@@ -155,22 +157,25 @@ def services_list(request):
     else:
         rows = selectors.LinkedServiceRows(request.user)
     page_obj = Paginator(rows, 25).get_page(request.GET.get("pagina"))
-    groups = _group_rows(page_obj.object_list)
-    fields = None
-    if not form.errors:
-        q, service, status = (filters.get(k, "") for k in ("q", "service", "status"))
-        fields = [mark_safe(f) for f in _filter_fields(get_language(), q, service, status)]  # noqa: S308
-    return render(
-        request,
-        "customers/services.html",
-        {
-            "form": form,
-            "filter_fields": fields,
-            "page_obj": page_obj,
-            "groups": groups,
-            "filtered": any(filters.values()),
-        },
-    )
+    rows = list(page_obj.object_list)
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "groups": SimpleLazyObject(lambda: _group_rows(rows)),  # drawn only when rendered
+        "filtered": any(filters.values()),
+    }
+    if form.errors:  # the form shows its errors: rendered as usual
+        context["filter_fields"] = None
+        return render(request, "customers/services.html", context)
+    q, service, status = (filters.get(k, "") for k in ("q", "service", "status"))
+    context["filter_fields"] = [
+        mark_safe(f)  # noqa: S308 - rendered by the form's templates
+        for f in _filter_fields(get_language(), q, service, status)
+    ]
+    # The same rows on the same page with the same query are the same page but for the name
+    # (core.shapes): the query string is in the key, for the pager's links.
+    key = (request.GET.urlencode(), page_obj.number, page_obj.paginator.count, tuple(rows))
+    return render_shaped(request, "customers/services.html", context, key)
 
 
 @login_required

@@ -69,3 +69,21 @@ def test_water_comes_before_waste_within_a_holder(client, alice):
     client.force_login(alice)
     html = client.get(reverse("customers:services")).content.decode()
     assert html.index("ACQUA <span") < html.index("RIFIUTI <span")
+
+
+def test_the_kept_shape_of_the_services_list_follows_rows_pages_and_person(client, alice, bob):
+    """"I miei servizi" is drawn once per rows, page and query (core.shapes): a new link shows
+    at once, the pager's links follow the query, and nobody sees another's name."""
+    holder = HolderFactory()
+    for n in range(26):
+        LinkFactory(user=alice, contract=ContractFactory(holder=holder, service_code=f"S{n:03d}"))
+    client.force_login(alice)
+    url = reverse("customers:services")
+    first = client.get(url).content.decode()
+    second_page = client.get(url, {"pagina": "2"}).content.decode()
+    assert first != second_page and "pagina=2" in first
+    LinkFactory(user=alice, contract=ContractFactory(holder=holder, service_code="S999"))
+    assert "27 servizi" in client.get(url, {"pagina": "2"}).content.decode().replace("\u00a0", " ")
+    assert alice.display_name in first and "\x00" not in first
+    client.force_login(bob)
+    assert alice.display_name not in client.get(url).content.decode()
