@@ -150,7 +150,7 @@ def test_anonymous_visitors_go_to_login(client, contract):
 
 
 def test_the_kept_shape_of_the_list_follows_the_data(client, alice, contract):
-    """"vedi tutto" is drawn once per rows and filters (core.shapes): a payment that arrives
+    """ "vedi tutto" is drawn once per rows and filters (core.shapes): a payment that arrives
     later shows at once, and the list is alice's with her name and a fresh token."""
     bill = BillFactory(contract=contract, number="S/1", issued_on=days(-5), amount=Decimal("9"))
     url = reverse("billing:list", args=[link_of(alice, contract).uid])

@@ -72,7 +72,7 @@ def test_water_comes_before_waste_within_a_holder(client, alice):
 
 
 def test_the_kept_shape_of_the_services_list_follows_rows_pages_and_person(client, alice, bob):
-    """"I miei servizi" is drawn once per rows, page and query (core.shapes): a new link shows
+    """ "I miei servizi" is drawn once per rows, page and query (core.shapes): a new link shows
     at once, the pager's links follow the query, and nobody sees another's name."""
     holder = HolderFactory()
     for n in range(26):
