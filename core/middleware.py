@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import LazyObject, empty
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
@@ -81,7 +82,12 @@ class SessionLifetimeMiddleware:
 
 
 class PrivateCacheMiddleware:
-    """No cache, anywhere, keeps a copy of a page shown to a logged-in person."""
+    """No cache, anywhere, keeps a copy of a page shown to a logged-in person: the headers
+    add_never_cache_headers() and patch_cache_control(private=True) give, written at once
+    when the view set neither (every signed-in page; parsing and merging them cost a twentieth
+    of the logged-in home, docs/performance.md), merged by Django's functions otherwise."""
+
+    CACHE_CONTROL = "max-age=0, no-cache, no-store, must-revalidate, private"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -90,8 +96,13 @@ class PrivateCacheMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
-            patch_cache_control(response, private=True)
+            headers = response.headers
+            if "Cache-Control" in headers or "Expires" in headers:
+                add_never_cache_headers(response)
+                patch_cache_control(response, private=True)
+            else:
+                headers["Expires"] = http_date()
+                headers["Cache-Control"] = self.CACHE_CONTROL
         return response
 
 

@@ -102,6 +102,11 @@ def local_time(value):
     return value.strftime("%d/%m/%Y")
 
 
+def home_card_context(entry, request, number):
+    """A home card's `context(request)`, or `context(request, number)` for a counted card."""
+    return entry.context(request) if entry.count is None else entry.context(request, number)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One contribution; `app` is the app that registered it (empty when registered before
@@ -179,8 +184,10 @@ class Registry:
         and action_url. With `template`, that template is included with `card` set to
         `context(request)`. A card that shows a number of the user's rows gives `count(user)`
         returning a core.sql.Count: the home page runs every card's count in one statement
-        and calls `context(request, number)`. A card is keyed by its app's module and its
-        template."""
+        and calls `context(request, number)`. A standard card is drawn once per language and
+        number and kept, so its context must depend on nothing else of the request (what
+        is the person's goes through `count`; `visible(request)` decides whether it shows).
+        A card is keyed by its app's module and its template."""
         module = sys._getframe(1).f_globals.get("__name__", "")
         self._add(
             "home_card", (module, template or ""), template=template or "", order=order,
@@ -289,20 +296,19 @@ class Registry:
                 )
         return items
 
-    def home_cards(self, request):
-        """The logged-in home's cards: [{"template", "context"}], their counts read in one
-        statement (every signed-in person opens the home page)."""
+    def home_card_counts(self, request):
+        """The logged-in home's cards as [(entry, number)], every card's count read in one
+        statement (every signed-in person opens the home page); number is None for a card
+        without `count`."""
         shown = [e for e in self.entries("home_card") if e.visible(request)]
-        counted = [e for e in shown if e.count is not None]
-        numbers = iter(sql.counts([e.count(request.user) for e in counted]))
+        numbers = iter(sql.counts([e.count(request.user) for e in shown if e.count is not None]))
+        return [(e, None if e.count is None else next(numbers)) for e in shown]
+
+    def home_cards(self, request):
+        """The logged-in home's cards: [{"template", "context"}]."""
         return [
-            {
-                "template": e.template,
-                "context": e.context(request)
-                if e.count is None
-                else e.context(request, next(numbers)),
-            }
-            for e in shown
+            {"template": e.template, "context": home_card_context(e, request, number)}
+            for e, number in self.home_card_counts(request)
         ]
 
     def public_features(self):

@@ -16,11 +16,11 @@ rendered as usual. Settings the layout shows reset the shapes (core.signals).
 
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
 
+from .csrf import get_token
 from .registry import registry
 from .templatetags.sportello import SHAPE_TOKEN, SHAPE_USER, fill_shape, split_shape
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.urls import get_urlconf
 from django.utils import translation
 from django.utils.html import format_html
 from django.views.decorators.cache import cache_control, never_cache
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET
 from . import audit
 from .access import staff_required
 from .models import OutboxMessage
-from .registry import registry
+from .registry import home_card_context, registry
 from .shapes import render_shaped
 
 # The standard home card (core.registry.register_home_card without a template), drawn here:
@@ -34,6 +35,24 @@ _CARD_ACTION = '<p><a class="btn btn-outline-primary btn-sm" href="{}">{}</a></p
 
 _cards = {}  # drawn cards per (language, values), for the life of the process
 _MAX_CARDS = 2048
+
+
+_standard = {}  # (card, language, URLconf, number) -> its HTML
+
+
+def standard_card(entry, request, number):
+    """The HTML of a standard card (registry.register_home_card without a template): its
+    context depends only on the number and the language, so it is drawn once per process
+    for each (the home page's cards were a fifth of it: their texts translated and their
+    URLs looked up on every request)."""
+    key = (entry.key, translation.get_language(), get_urlconf() or settings.ROOT_URLCONF, number)
+    html = _standard.get(key)
+    if html is None:
+        html = card_html(home_card_context(entry, request, number))
+        if len(_standard) >= _MAX_CARDS:
+            _standard.clear()
+        _standard[key] = html
+    return html
 
 
 def card_html(card):
@@ -69,14 +88,20 @@ def home(request):
     if not request.user.is_authenticated:
         context = {"public_features": registry.public_features()}
         return render(request, "core/home.html", context)
-    cards = registry.home_cards(request)
-    for card in cards:
-        if not card["template"]:
-            card["html"] = card_html(card["context"])
-    context = {"home_cards": cards}
-    if any(card["template"] for card in cards):
-        return render(request, "core/home.html", context)
-    return render_shaped(request, "core/home.html", context, tuple(c["html"] for c in cards))
+    counted = registry.home_card_counts(request)
+    if any(entry.template for entry, _ in counted):
+        cards = [
+            {
+                "template": entry.template,
+                "context": (context := home_card_context(entry, request, number)),
+                "html": "" if entry.template else card_html(context),
+            }
+            for entry, number in counted
+        ]
+        return render(request, "core/home.html", {"home_cards": cards})
+    cards = [{"html": standard_card(entry, request, number)} for entry, number in counted]
+    key = tuple(card["html"] for card in cards)
+    return render_shaped(request, "core/home.html", {"home_cards": cards}, key)
 
 
 @never_cache

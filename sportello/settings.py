@@ -200,6 +200,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "core.context_processors.portal",
+                # After Django's built-in CSRF processor, whose `csrf_token` it replaces: the
+                # same token, masked faster (core/csrf.py).
+                "core.csrf.csrf",
             ],
         },
     }

@@ -162,3 +162,17 @@ def test_the_kept_shape_of_the_list_follows_the_data(client, alice, contract):
     after = client.get(url).content.decode()
     assert ">pagamento<" not in after and after.count("pagata") > first.count("pagata")
     assert alice.display_name in after and "\x00" not in after
+
+
+def test_the_bills_list_through_its_shape_is_the_list_rendered_as_usual(
+    client, alice, contract, monkeypatch
+):
+    from core.tests.shapes import both_ways
+
+    BillFactory(contract=contract, number="S/1", issued_on=days(-40), amount=Decimal("9"))
+    BillFactory(contract=contract, number="S/2", issued_on=days(-5), due_on=days(20))
+    client.force_login(alice)
+    url = reverse("billing:list", args=[link_of(alice, contract).uid])
+    kept, usual = both_ways(client, url, monkeypatch)
+    assert kept == usual
+    assert "S/1" in kept and "S/2" in kept and alice.display_name in kept

@@ -3,7 +3,6 @@ import re
 from django import template
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -11,6 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.csrf import get_token
 from core.identifiers import mask_codice_fiscale
 
 register = template.Library()

@@ -3,6 +3,7 @@ person's name and the CSRF token go in on every request, and nothing of one pers
 another's page."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.test import Client
@@ -119,3 +120,51 @@ def test_a_page_with_messages_is_never_cached():
     assert "Profilo aggiornato." in html
     assert len(shapes._shapes) == before
     assert "Profilo aggiornato." not in client.get("/").content.decode()  # shown once
+
+
+def test_a_standard_card_is_drawn_once_per_number_and_language(monkeypatch):
+    """The home page keeps each standard card's HTML per (card, language, number): its
+    context is asked once for each, and another number is drawn anew."""
+    from django.utils import translation
+
+    from core import views
+    from core.registry import registry
+
+    entry = next(e for e in registry.entries("home_card") if e.key[0] == "customers.apps")
+    calls = []
+
+    def counting(request, number):
+        calls.append(number)
+        return entry.context(request, number)
+
+    views._standard.clear()
+    monkeypatch.setattr(
+        registry, "home_card_counts", lambda request: [(replace(entry, context=counting), 2)]
+    )
+    client = signed_in(persona("alice"))
+    assert "2 servizi collegati" in client.get("/").content.decode()
+    assert "2 servizi collegati" in client.get("/").content.decode()
+    assert calls == [2]
+    monkeypatch.setattr(
+        registry, "home_card_counts", lambda request: [(replace(entry, context=counting), 3)]
+    )
+    assert "3 servizi collegati" in client.get("/").content.decode()
+    assert calls == [2, 3]
+    from django.conf import settings
+
+    with translation.override("en"):
+        key = (entry.key, "en", settings.ROOT_URLCONF, 3)
+        views.standard_card(replace(entry, context=counting), None, 3)
+    assert calls == [2, 3, 3] and key in views._standard
+
+
+def test_the_home_through_its_shape_is_the_home_rendered_as_usual(monkeypatch):
+    from customers.tests.factories import LinkFactory
+
+    from .shapes import both_ways
+
+    alice = persona("alice")
+    LinkFactory(user=alice)
+    kept, usual = both_ways(signed_in(alice), "/", monkeypatch)
+    assert kept == usual
+    assert "1 servizio collegato" in kept and alice.display_name in kept

@@ -240,3 +240,32 @@ def test_a_user_loaded_outside_a_request_is_no_verified_staff(db):
 
     staff = get_user_model().objects.create_user("op", "op@example.it", "x", is_staff=True)
     assert is_staff_member(staff) is False  # not an AttributeError
+
+
+def test_signed_in_pages_carry_what_djangos_never_cache_functions_give(alice):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+    from core.middleware import PrivateCacheMiddleware
+
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+    patch_cache_control(expected, private=True)
+
+    request = RequestFactory().get("/")
+    request.user = alice
+    response = PrivateCacheMiddleware(lambda r: HttpResponse())(request)
+    assert response["Cache-Control"] == expected["Cache-Control"]
+    from django.utils.http import parse_http_date
+
+    assert abs(parse_http_date(response["Expires"]) - parse_http_date(expected["Expires"])) <= 1
+
+    # A view's own Cache-Control is merged with, as Django's functions do.
+    def own(r):
+        answer = HttpResponse()
+        answer["Cache-Control"] = "public, max-age=3600"
+        return answer
+
+    merged = PrivateCacheMiddleware(own)(request)["Cache-Control"]
+    assert "public" not in merged and "max-age=0" in merged and "no-store" in merged

@@ -42,3 +42,49 @@ def test_a_deleted_session_is_gone_at_once():
     key = _saved(colour="blu")
     SessionStore(key).delete()
     assert SessionStore(key).load() == {}
+
+
+def test_each_request_gets_its_own_copy_of_a_decoded_session():
+    key = _saved(colour="blu", n=3)
+    first = SessionStore(key)
+    first["colour"] = "rosso"  # changed in one request, not saved
+    second = SessionStore(key)
+    assert second["colour"] == "blu"
+
+
+def test_a_session_changed_elsewhere_is_read_as_changed():
+    key = _saved(colour="blu")
+    assert SessionStore(key)["colour"] == "blu"
+    other = SessionStore(key)
+    other["colour"] = "verde"
+    other.save()
+    assert SessionStore(key)["colour"] == "verde"
+
+
+def test_a_session_holding_a_list_is_decoded_each_time():
+    from core import sessions
+
+    key = _saved(items=["a"])
+    data = Session.objects.get(session_key=key).session_data
+    first = SessionStore(key)
+    first["items"].append("b")
+    assert SessionStore(key)["items"] == ["a"]
+    assert data not in sessions._DECODED
+
+
+def test_a_tampered_session_is_empty_and_not_kept():
+    from core import sessions
+
+    key = _saved(colour="blu")
+    row = Session.objects.get(session_key=key)
+    tampered = row.session_data[:-2] + ("AA" if not row.session_data.endswith("AA") else "BB")
+    Session.objects.filter(session_key=key).update(session_data=tampered)
+    assert "colour" not in SessionStore(key)
+    assert tampered not in sessions._DECODED
+
+
+def test_a_new_secret_key_forgets_what_was_decoded(settings):
+    key = _saved(colour="blu")
+    assert SessionStore(key)["colour"] == "blu"
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert "colour" not in SessionStore(key)  # signed with the old key: no session

@@ -87,3 +87,17 @@ def test_the_kept_shape_of_the_services_list_follows_rows_pages_and_person(clien
     assert alice.display_name in first and "\x00" not in first
     client.force_login(bob)
     assert alice.display_name not in client.get(url).content.decode()
+
+
+def test_the_services_list_through_its_shape_is_the_list_rendered_as_usual(
+    client, alice, monkeypatch
+):
+    from core.tests.shapes import both_ways
+
+    holder = HolderFactory()
+    for n in range(3):
+        LinkFactory(user=alice, contract=ContractFactory(holder=holder, service_code=f"S{n:03d}"))
+    client.force_login(alice)
+    kept, usual = both_ways(client, reverse("customers:services"), monkeypatch)
+    assert kept == usual
+    assert "S002" in kept and alice.display_name in kept
