@@ -57,7 +57,7 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("pagamento")
         verbose_name_plural = _("pagamenti")
-        permissions = [("refund_payment", _("Può segnare un pagamento come rimborsato"))]
+        permissions = [("refund_payment", _("Può rimborsare un pagamento"))]
         constraints = [
             # A second "pagamento" (another tab, a double click) finds this one open.
             models.UniqueConstraint(
