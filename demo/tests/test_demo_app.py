@@ -55,3 +55,23 @@ def test_the_run_banner_comes_from_the_demo_app():
 
     lines = apps.get_app_config("demo").banner()
     assert any("alice" in line and "Alice-demo-2026!" in line for line in lines)
+
+
+def test_seed_demo_gives_alice_requests_and_a_draft_pratica_once(db, client):
+    from django.contrib.auth import get_user_model
+
+    from pratiche.models import Pratica, State
+    from tickets.models import Message, Ticket
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    alice = get_user_model().objects.get(username="alice")
+    tickets = Ticket.objects.filter(user=alice)
+    assert sorted(t.status for t in tickets) == ["answered", "submitted"]
+    assert Message.objects.filter(ticket__user=alice, sender=Message.Sender.STAFF).count() == 1
+    draft = Pratica.objects.get(user=alice)
+    assert draft.state == State.DRAFT and draft.data["supply_town"] == "Villa del Conte"
+    client.force_login(alice)
+    html = client.get("/richieste/").content.decode()
+    assert "Autolettura del contatore" in html and "Cassonetto danneggiato" in html
+    assert "Attivazione nuovo servizio" in client.get("/pratiche/").content.decode()

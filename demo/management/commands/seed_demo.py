@@ -1,6 +1,8 @@
 import datetime
+import uuid
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +20,8 @@ FEED_DIR = Path(__file__).resolve().parents[2] / "feed"
 class Command(BaseCommand):
     help = (
         "Load the demo data (idempotent: a second run changes nothing): the personas of "
-        "demo/personas.py and the demo billing feed in demo/feed/. The demo logins have public "
+        "demo/personas.py, the demo billing feed in demo/feed/, two of alice's requests (one "
+        "answered by charlie) and a draft pratica of hers. The demo logins have public "
         "passwords, so the command refuses an HTTPS (production) PUBLIC_URL, always."
     )
 
@@ -28,6 +31,8 @@ class Command(BaseCommand):
         created = self._personas()
         self.stdout.write(f"demo users: {created} created, {len(PERSONAS) - created} kept")
         self._feed()
+        self._requests()
+        self._pratiche()
 
     @transaction.atomic
     def _personas(self):
@@ -83,3 +88,86 @@ class Command(BaseCommand):
             for name, c in job.counts.items()
         )
         self.stdout.write(f"demo feed: {counts}")
+
+    # Fixed keys: the services return what the first run made (their double-submit rule).
+    KEYS = {
+        "ticket_answered": uuid.UUID("00000000-0000-4000-8000-0000000000a1"),
+        "answer": uuid.UUID("00000000-0000-4000-8000-0000000000a2"),
+        "ticket_open": uuid.UUID("00000000-0000-4000-8000-0000000000a3"),
+        "pratica_draft": uuid.UUID("00000000-0000-4000-8000-0000000000b1"),
+    }
+
+    def _persona(self, username):
+        return get_user_model().objects.get(username=username)
+
+    def _requests(self):
+        """alice's requests in "Richieste e reclami": one answered by charlie, one open, so
+        both the customer's list and the back-office queue have something to show."""
+        if not apps.is_installed("tickets"):
+            return
+        from tickets import services
+        from tickets.models import Area, Kind
+
+        alice, charlie = self._persona("alice"), self._persona("charlie")
+        ticket, created = services.submit_ticket(
+            user=alice,
+            idempotency_key=self.KEYS["ticket_answered"],
+            area=Area.WATER,
+            kind=Kind.INFORMATION,
+            subject="Autolettura del contatore",
+            text="Buongiorno, in che periodo posso comunicare l'autolettura del contatore "
+            "dell'acqua perché sia usata nella prossima bolletta? Grazie.",
+        )
+        services.publish_answer(
+            ticket=ticket,
+            actor=charlie,
+            idempotency_key=self.KEYS["answer"],
+            text="Gentile cliente, può comunicarla in ogni momento dalla sezione Letture "
+            "contatore della sua utenza: la usiamo se arriva entro la data indicata in "
+            "bolletta. Cordiali saluti, Servizio Clienti.",
+        )
+        services.submit_ticket(
+            user=alice,
+            idempotency_key=self.KEYS["ticket_open"],
+            area=Area.WASTE,
+            kind=Kind.REPORT,
+            subject="Cassonetto danneggiato",
+            text="Il cassonetto dell'umido davanti al civico 12 ha il coperchio rotto.",
+        )
+        self.stdout.write(f"demo requests: {'2 created' if created else 'kept'}")
+
+    def _pratiche(self):
+        """A draft of alice's in "Le mie pratiche" (Attivazione nuovo servizio), made from
+        the form's own fields as the page saves one: she can complete it and send it."""
+        if not apps.is_installed("pratiche"):
+            return
+        from django.http import QueryDict
+
+        from pratiche import services
+        from pratiche.forms import FORMS
+        from pratiche.models import Kind
+
+        alice = self._persona("alice")
+        form_class = FORMS[Kind.ATTIVAZIONE]
+        values = QueryDict(mutable=True)
+        values.update(form_class.profile_initial(alice))
+        values.update(
+            {
+                "service": "water",
+                "request_type": "fornitura",
+                "supply_street": "Via Garibaldi 8",
+                "supply_postcode": "35010",
+                "supply_town": "Villa del Conte",
+                "use": "domestic",
+                "residents": "3",
+            }
+        )
+        form = form_class(values, user=alice, links=[])
+        services.save_draft(
+            user=alice,
+            kind=Kind.ATTIVAZIONE,
+            key=self.KEYS["pratica_draft"],
+            contract=None,
+            data=form.draft_data(),
+        )
+        self.stdout.write("demo pratiche: a draft of alice's")
