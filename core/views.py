@@ -40,6 +40,12 @@ _MAX_CARDS = 2048
 _standard = {}  # (card, language, URLconf, number) -> its HTML
 
 
+def forget_cards():
+    """Draw the cards anew (core.signals: a test changed a setting they may show)."""
+    _standard.clear()
+    _cards.clear()
+
+
 def standard_card(entry, request, number):
     """The HTML of a standard card (registry.register_home_card without a template): its
     context depends only on the number and the language, so it is drawn once per process
