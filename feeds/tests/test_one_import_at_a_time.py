@@ -131,32 +131,6 @@ def test_an_upload_stays_queued_while_another_import_runs(media, tmp_path, diana
 # --- heartbeat -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def on_each_batch(monkeypatch):
-    """Call `hook(n)` before the n-th batch of contracts is written (n from 1)."""
-
-    def arm(hook):
-        make_writer = importer.make_writer
-        calls = {"n": 0}
-
-        def writer_with_hook(spec, method="auto"):
-            writer = make_writer(spec, method)
-            if spec.name == "contracts.csv":
-                write = writer.write
-
-                def write_after_hook(rows, created=0):
-                    calls["n"] += 1
-                    hook(calls["n"])
-                    write(rows, created=created)
-
-                writer.write = write_after_hook
-            return writer
-
-        monkeypatch.setattr(importer, "make_writer", writer_with_hook)
-
-    return arm
-
-
 def test_the_heartbeat_is_written_with_every_batch(tmp_path, on_each_batch):
     feed = generated_feed(tmp_path, holders=20, contracts=40)
     beats = []

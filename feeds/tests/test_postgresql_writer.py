@@ -86,26 +86,14 @@ def test_background_batches_give_what_one_thread_gives(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_background_batch_that_fails_stops_the_import(tmp_path, monkeypatch):
+def test_a_background_batch_that_fails_stops_the_import(tmp_path, on_each_batch):
     feed = generated_feed(tmp_path / "feed", holders=20, contracts=50, seed=2)
-    make_writer = importer.make_writer
-    calls = {"n": 0}
 
-    def writer_swept_at_batch_3(spec, method="auto"):
-        writer = make_writer(spec, method)
-        if spec.name == "contracts.csv":
-            write = writer.write
+    def swept_at_batch_3(n):
+        if n == 3:  # committed with batch 3, in its transaction
+            ImportJob.objects.update(state=State.INTERRUPTED, message="swept")
 
-            def swept(rows, created=0):
-                calls["n"] += 1
-                if calls["n"] == 3:  # committed with batch 3, in its transaction
-                    ImportJob.objects.update(state=State.INTERRUPTED, message="swept")
-                write(rows, created=created)
-
-            writer.write = swept
-        return writer
-
-    monkeypatch.setattr(importer, "make_writer", writer_swept_at_batch_3)
+    on_each_batch(swept_at_batch_3)
 
     # Batch 4, in the writer's thread, finds the job no longer running: JobLost is raised in
     # the importer's thread.
