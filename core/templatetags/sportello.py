@@ -32,12 +32,15 @@ def mask_cf(value):
 
 # --- the layout's fixed fragments -------------------------------------------------------------
 
-# Rendered fragments of the layout, per (name, language), for the life of the process.
+# Rendered fragments of the layout, per (name, language), for the life of the process: a few.
 _fragments = {}
+# Header shapes, per (language, menu, signed in or not, ...): at most _MAX_HEADERS.
+_headers = {}
 
 
 def forget_fragments():
     _fragments.clear()
+    _headers.clear()
 
 
 class FixedFragmentNode(template.Node):
@@ -137,7 +140,7 @@ def portal_header(context):
         context.get("login_url"),
         context.get("register_url"),
     )
-    parts = _fragments.get(key)
+    parts = _headers.get(key)
     if parts is None:
         html = render_to_string(
             "includes/header.html",
@@ -155,9 +158,9 @@ def portal_header(context):
             },
         )
         parts = split_shape(html)
-        if len(_fragments) >= _MAX_HEADERS:
-            _fragments.clear()
-        _fragments[key] = parts
+        if len(_headers) >= _MAX_HEADERS:
+            _headers.clear()
+        _headers[key] = parts
     if not authenticated:  # no name, no "Esci": no slot
         return mark_safe(parts[0])  # noqa: S308 - rendered by the template engine
     token = context.get("csrf_token")
