@@ -214,6 +214,8 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend whose health check asks the socket before it sends `SELECT 1`.
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
     # Persistent connections, checked before reuse so the first request after a PostgreSQL
     # restart does not fail.
     DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
