@@ -33,24 +33,20 @@ _CARD_TEXT = '<p class="card-text">{}</p>'
 _CARD_ACTION = '<p><a class="btn btn-outline-primary btn-sm" href="{}">{}</a></p>'
 
 
-_cards = {}  # drawn cards per (language, values), for the life of the process
+_standard = {}  # (card, language, URLconf, number) -> its HTML, for the life of the process
 _MAX_CARDS = 2048
-
-
-_standard = {}  # (card, language, URLconf, number) -> its HTML
 
 
 def forget_cards():
     """Draw the cards anew (core.signals: a test changed a setting they may show)."""
     _standard.clear()
-    _cards.clear()
 
 
 def standard_card(entry, request, number):
     """The HTML of a standard card (registry.register_home_card without a template): its
     context depends only on the number and the language, so it is drawn once per process
-    for each (the home page's cards were a fifth of it: their texts translated and their
-    URLs looked up on every request)."""
+    for each (translating and escaping its texts and looking up its URLs on every request
+    was a fifth of the home page)."""
     key = (entry.key, translation.get_language(), get_urlconf() or settings.ROOT_URLCONF, number)
     html = _standard.get(key)
     if html is None:
@@ -62,28 +58,19 @@ def standard_card(entry, request, number):
 
 
 def card_html(card):
-    """A standard card: title, url, text and, optionally, action_label and action_url. The
-    same values in the same language draw the same card, so it is drawn once per process:
-    escaping five translated values per card was a fifth of the home page."""
-    values = tuple(
+    """A standard card: title, url, text and, optionally, action_label and action_url,
+    every value escaped."""
+    url, title, text, action_url, action_label = (
         "" if (value := card.get(name)) is None else str(value)
         for name in ("url", "title", "text", "action_url", "action_label")
     )
-    key = (translation.get_language(), values)
-    html = _cards.get(key)
-    if html is None:
-        url, title, text, action_url, action_label = values
-        html = format_html(
-            _CARD,
-            url=url,
-            title=title,
-            text=format_html(_CARD_TEXT, text) if text else "",
-            action=format_html(_CARD_ACTION, action_url, action_label) if action_url else "",
-        )
-        if len(_cards) >= _MAX_CARDS:
-            _cards.clear()
-        _cards[key] = html
-    return html
+    return format_html(
+        _CARD,
+        url=url,
+        title=title,
+        text=format_html(_CARD_TEXT, text) if text else "",
+        action=format_html(_CARD_ACTION, action_url, action_label) if action_url else "",
+    )
 
 
 def home(request):
@@ -95,17 +82,14 @@ def home(request):
         context = {"public_features": registry.public_features()}
         return render(request, "core/home.html", context)
     counted = registry.home_card_counts(request)
+    cards = [
+        {"template": entry.template, "context": home_card_context(entry, request, number)}
+        if entry.template
+        else {"html": standard_card(entry, request, number)}
+        for entry, number in counted
+    ]
     if any(entry.template for entry, _ in counted):
-        cards = [
-            {
-                "template": entry.template,
-                "context": (context := home_card_context(entry, request, number)),
-                "html": "" if entry.template else card_html(context),
-            }
-            for entry, number in counted
-        ]
         return render(request, "core/home.html", {"home_cards": cards})
-    cards = [{"html": standard_card(entry, request, number)} for entry, number in counted]
     key = tuple(card["html"] for card in cards)
     return render_shaped(request, "core/home.html", {"home_cards": cards}, key)
 
