@@ -304,13 +304,6 @@ class Registry:
         numbers = iter(sql.counts([e.count(request.user) for e in shown if e.count is not None]))
         return [(e, None if e.count is None else next(numbers)) for e in shown]
 
-    def home_cards(self, request):
-        """The logged-in home's cards: [{"template", "context"}]."""
-        return [
-            {"template": e.template, "context": home_card_context(e, request, number)}
-            for e, number in self.home_card_counts(request)
-        ]
-
     def public_features(self):
         return [{"title": e.title, "text": e.text} for e in self.entries("public_feature")]
 

@@ -39,7 +39,7 @@ MAX_DECODED = 4096  # about 2 MB per process
 _SCALARS = (str, int, float, bool, type(None))
 _USER_OF = {}  # session key -> the primary key of its user, as decoded once
 MAX_USERS_OF = 16384  # about 2 MB per process
-# (session key, user pk, the user's columns or None when no such user), for this request.
+# (user pk, database alias, the user's columns or None when no such user), for this request.
 _prefetched = ContextVar("sportello_prefetched_user", default=None)
 _USER_STATEMENTS = {}
 
@@ -87,14 +87,19 @@ def user_from_row(using, values):
     return get_user_model().from_db(using, names, values)
 
 
+def _pk_position(using):
+    names = user_statement(using)[3]
+    return names.index(get_user_model()._meta.pk.attname)
+
+
 def take_prefetched_user(pk):
     """(True, user or None) when this request's session read also read user `pk` (None: no
     such user); (False, None) otherwise. Once: the next call reads the database again."""
     found = _prefetched.get()
-    if found is None or found[1] != pk:
+    if found is None or found[0] != pk:
         return False, None
     _prefetched.set(None)
-    using, values = found[2]
+    _, using, values = found
     return True, None if values is None else user_from_row(using, values)
 
 
@@ -122,7 +127,7 @@ class SessionStore(db.SessionStore):
                 columns, table, pk, _, _ = user_statement(using)
                 users = ", ".join(f"u.{column}" for column in columns)
                 sql = (
-                    f"SELECT s.{data}, u.{pk}, {users} FROM {sessions} s "  # noqa: S608
+                    f"SELECT s.{data}, {users} FROM {sessions} s "  # noqa: S608
                     f"LEFT JOIN {table} u ON u.{pk} = %s {where}"
                 )
             else:
@@ -149,9 +154,11 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         if with_user:
-            # row: session_data, the user's pk (NULL: no such user), then the user's columns.
-            values = None if row[1] is None else row[2:]
-            _prefetched.set((key, user_pk, (using, values)))
+            # row: session_data, then the user's columns (all NULL: no such user).
+            values = row[1:]
+            if values[_pk_position(using)] is None:
+                values = None
+            _prefetched.set((user_pk, using, values))
         # load() reads only .session_data: no model instance to build.
         return _Row(row[0])
 
@@ -163,7 +170,7 @@ class SessionStore(db.SessionStore):
         key = self.session_key
         user_pk = _user_pk(data[SESSION_KEY]) if SESSION_KEY in data else None
         held = _prefetched.get()
-        if held is not None and (held[0] != key or held[1] != user_pk):
+        if held is not None and held[0] != user_pk:
             _prefetched.set(None)  # the session names another user (or none): not this row
         if user_pk is not None and _USER_OF.get(key) != user_pk:
             if len(_USER_OF) >= MAX_USERS_OF:

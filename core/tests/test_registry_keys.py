@@ -1,6 +1,6 @@
 from django.test import RequestFactory
 
-from core.registry import Registry
+from core.registry import Registry, home_card_context
 
 CALL = "registry.register_home_card(order=order, context=context)"
 
@@ -16,5 +16,6 @@ def test_two_apps_may_both_use_the_standard_card():
     _register(registry, "customers.apps", 10, lambda request: {"title": "I miei servizi"})
     _register(registry, "accounts.apps", 20, lambda request: {"title": "Il mio profilo"})
     _register(registry, "accounts.apps", 20, lambda request: {"title": "Il mio profilo"})
-    cards = registry.home_cards(RequestFactory().get("/"))
-    assert [c["context"]["title"] for c in cards] == ["I miei servizi", "Il mio profilo"]
+    request = RequestFactory().get("/")
+    cards = [home_card_context(e, request, n) for e, n in registry.home_card_counts(request)]
+    assert [c["title"] for c in cards] == ["I miei servizi", "Il mio profilo"]
